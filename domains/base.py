@@ -1,0 +1,193 @@
+"""The ``Domain`` base class and the ``Instance`` record every domain produces.
+
+A domain is a family of puzzles.  It turns text into an :class:`Instance`
+(variables, ``K`` values, givens, initial candidates), an instance into
+tokens for the network and into a symbolic layer for verification,
+pruning and search, and back into text.  Subclasses give the few methods
+marked abstract; the rest have sensible defaults.
+
+Examples
+--------
+>>> import domains
+>>> sudoku = domains.get("sudoku")
+>>> inst = sudoku.parse("1..." "..2." ".3.." "...4")
+>>> inst.num_variables, inst.num_values, inst.shape
+(16, 4, (4, 4))
+"""
+
+from __future__ import annotations
+
+import abc
+import gzip
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, Sequence
+
+import numpy as np
+
+from solvers.base import UNASSIGNED, Budget, Verdict, values_to_candidates
+from solvers.errors import InvalidPuzzleError, UnsupportedError
+from solvers.search import SearchResult, search
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """One puzzle: ``V`` variables, each taking one of ``K`` values.
+
+    ``givens``: ``[V]`` value indices, ``UNASSIGNED`` (-1) where free.
+    ``candidates``: ``[V, K]`` booleans, what the puzzle itself allows.
+    ``shape``: the domain's own size key (Sudoku: ``(9, 9)``); instances of
+    one shape share a symbolic layer and a network.
+    ``solution``: ``[V]`` values when the source carried one (generator,
+    tdoku format), else ``None``.
+    """
+
+    domain: str
+    shape: tuple[int, ...]
+    givens: np.ndarray
+    candidates: np.ndarray
+    solution: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_variables(self) -> int:
+        return int(self.candidates.shape[0])
+
+    @property
+    def num_values(self) -> int:
+        return int(self.candidates.shape[1])
+
+
+class Domain(abc.ABC):
+    """Base class of puzzle domains (see the module docstring)."""
+
+    #: Registry name, lowercase letters, digits, ``_`` and ``-``.
+    name: ClassVar[str] = ""
+
+    # ----------------------------------------------------------- must give
+    @abc.abstractmethod
+    def parse(self, text: str) -> Instance:
+        """Text -> instance; :class:`InvalidPuzzleError` on bad input."""
+
+    @abc.abstractmethod
+    def format(self, instance: Instance, values: np.ndarray | None = None) -> str:
+        """Instance (with ``values`` filled in, when given) -> text."""
+
+    @abc.abstractmethod
+    def layer(self, instance: Instance):
+        """The symbolic layer (verify, prune, propagate) of this instance's shape."""
+
+    # ------------------------------------------------------------ defaults
+    def encode(self, instance: Instance) -> np.ndarray:
+        """Tokens for the network: 1 for a free variable, ``2 + value`` for a given.
+
+        Token 0 is padding, as in the HRM paper's Sudoku encoding.
+        """
+        return np.where(instance.givens < 0, 1, instance.givens + 2).astype(np.int64)
+
+    def vocab_size(self, instance: Instance) -> int:
+        """Number of distinct tokens :meth:`encode` can produce."""
+        return instance.num_values + 2
+
+    def verify(self, instance: Instance, values: np.ndarray) -> Verdict:
+        """The verifier: is ``values`` consistent with the constraints and givens?"""
+        return self.layer(instance).verify(np.asarray(values), instance.candidates)
+
+    def variable_name(self, instance: Instance, variable: int) -> str:
+        return self.layer(instance).variable_names[variable]
+
+    def value_name(self, instance: Instance, value: int) -> str:
+        return self.layer(instance).value_names[value]
+
+    def solve(
+        self,
+        instance: Instance,
+        budget: Budget | None = None,
+        *,
+        max_solutions: int = 1,
+        variable_order=None,
+        value_order=None,
+    ) -> SearchResult:
+        """The symbolic layer alone: propagation and complete search."""
+        layer = self.layer(instance)
+        masks = layer.masks(instance.candidates)
+        return search(
+            layer,
+            masks,
+            budget,
+            max_solutions=max_solutions,
+            variable_order=variable_order,
+            value_order=value_order,
+        )
+
+    def generate(self, rng: np.random.Generator, count: int = 1, **options: Any) -> list[Instance]:
+        """Random instances with their solutions (domains that can generate)."""
+        raise UnsupportedError(f"domain {self.name!r} has no generator")
+
+    def random_symmetry(self, instance: Instance, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """A random symmetry as ``(variable_permutation [V], value_permutation [K])``.
+
+        Applying it maps an instance and its solution to an equivalent pair:
+        ``new[i] = value_permutation[old[variable_permutation[i]]]``.
+        The default is the identity (no augmentation).
+        """
+        return np.arange(instance.num_variables), np.arange(instance.num_values)
+
+    def read_file(self, path: str | Path, limit: int | None = None) -> list[Instance]:
+        """Instances of a text file (``.gz`` too): one a line, ``#`` comments."""
+        return [self.parse(line) for line in iter_puzzle_lines(path, limit)]
+
+    def with_givens(self, instance: Instance, givens: np.ndarray, **meta: Any) -> Instance:
+        """A new instance of the same shape with other givens."""
+        givens = np.asarray(givens, dtype=np.int64)
+        return Instance(
+            domain=instance.domain,
+            shape=instance.shape,
+            givens=givens,
+            candidates=values_to_candidates(givens, instance.num_values),
+            solution=meta.pop("solution", None),
+            meta=meta,
+        )
+
+
+def apply_symmetry(values: np.ndarray, variable_perm: np.ndarray, value_perm: np.ndarray) -> np.ndarray:
+    """Apply a symmetry to value arrays ``[..., V]`` (``UNASSIGNED`` stays free).
+
+    >>> apply_symmetry(np.array([0, -1, 1]), np.array([2, 1, 0]), np.array([1, 0])).tolist()
+    [0, -1, 1]
+    """
+    moved = np.asarray(values)[..., variable_perm]
+    return np.where(moved < 0, UNASSIGNED, np.asarray(value_perm)[np.maximum(moved, 0)])
+
+
+def iter_puzzle_lines(path: str | Path, limit: int | None = None) -> Iterable[str]:
+    """Non-empty, non-comment lines of a puzzle file (plain or gzip)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidPuzzleError(f"no such puzzle file: {path}")
+    opener = gzip.open if path.suffix == ".gz" else open
+    count = 0
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="strict") as handle:
+            for line in handle:
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                yield line
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        raise InvalidPuzzleError(f"cannot read puzzle file {path}: {exc}") from None
+
+
+def validate_instance(domain: Domain, instance: Instance) -> None:
+    """Raise :class:`InvalidPuzzleError` when the givens already break a constraint."""
+    verdict = domain.verify(instance, instance.givens)
+    if not verdict.consistent:
+        first = verdict.violations[0]
+        pos = first.variables[-1] if first.variables else None
+        raise InvalidPuzzleError(f"contradictory givens: {first.reason}", position=pos)
+
+
+__all__ = ["Domain", "Instance", "apply_symmetry", "iter_puzzle_lines", "validate_instance"]

@@ -1,0 +1,287 @@
+"""Sudoku of any ``n² x n²`` size (4x4, 9x9, 16x16): parse, format, verify, generate.
+
+Variables are the cells in row-major order, values ``0..K-1`` stand for the
+symbols ``1..K`` (``1-9`` then ``A-G`` for 16x16).  The size is read from the
+input: 16, 81 or 256 cells.  Accepted formats:
+
+* one line of cells, ``.``, ``0``, ``_`` or ``*`` for a blank;
+* a grid with spaces, newlines and ``|``/``+``/``-`` decoration;
+* whitespace-separated numbers (``10 0 3 ...``), handy for 16x16;
+* tdoku's ``puzzle:count:solution`` (the solution is checked and kept).
+
+Examples
+--------
+>>> sudoku = SudokuDomain()
+>>> inst = sudoku.parse("1.3." "3..." "...4" ".1.2")
+>>> result = sudoku.solve(inst)
+>>> print(sudoku.format(inst, result.values))
+1432
+3241
+2314
+4123
+>>> sudoku.verify(inst, result.values).valid
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from solvers.alldiff import AllDifferentLayer
+from solvers.base import UNASSIGNED, Budget, values_to_candidates
+from solvers.errors import InvalidPuzzleError, Status
+from solvers.search import search
+
+from .base import Domain, Instance, apply_symmetry
+
+SYMBOLS = "123456789ABCDEFGHIJKLMNOP"
+BLANKS = frozenset(".0_*")
+SUPPORTED_BOXES = (2, 3, 4)
+_DECORATION_LINE = re.compile(r"^[\s\-+|=]*$")
+_NUMBER_TOKEN = re.compile(r"^(\d+|\.)$")
+
+
+@functools.lru_cache(maxsize=None)
+def sudoku_layer(box: int) -> AllDifferentLayer:
+    """The all-different layer of a ``box² x box²`` Sudoku (cached per size).
+
+    >>> sudoku_layer(3).verify(np.full(81, -1)).consistent
+    True
+    """
+    n = box * box
+    groups, names = [], []
+    for r in range(n):
+        groups.append([r * n + c for c in range(n)])
+        names.append(f"row {r + 1}")
+    for c in range(n):
+        groups.append([r * n + c for r in range(n)])
+        names.append(f"column {c + 1}")
+    for b in range(n):
+        r0, c0 = box * (b // box), box * (b % box)
+        groups.append([(r0 + i) * n + c0 + j for i in range(box) for j in range(box)])
+        names.append(f"box {b + 1}")
+    return AllDifferentLayer(
+        groups,
+        n,
+        variable_names=[f"r{v // n + 1}c{v % n + 1}" for v in range(n * n)],
+        value_names=list(SYMBOLS[:n]),
+        group_names=names,
+    )
+
+
+class SudokuDomain(Domain):
+    """The Sudoku domain, registered as ``"sudoku"``."""
+
+    name = "sudoku"
+
+    # ---------------------------------------------------------------- parse
+    def parse(self, text: str) -> Instance:
+        """Parse one puzzle (see the module docstring for the formats).
+
+        >>> SudokuDomain().parse("12")
+        Traceback (most recent call last):
+        ...
+        solvers.errors.InvalidPuzzleError: a Sudoku has 16, 81 or 256 cells, got 2
+        """
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidPuzzleError("puzzle is not UTF-8 text") from None
+        if not isinstance(text, str):
+            raise InvalidPuzzleError(f"a puzzle must be text, got {type(text).__name__}")
+        if len(text) > 100_000:
+            raise InvalidPuzzleError(f"puzzle text too long ({len(text)} characters)")
+        puzzle, solution_text = text, None
+        if ":" in text:
+            parts = text.strip().split(":")
+            if len(parts) > 3:
+                raise InvalidPuzzleError("expected 'puzzle:count:solution', got more than 3 fields")
+            puzzle = parts[0]
+            if len(parts) == 3 and parts[2].strip():
+                solution_text = parts[2]
+        givens = self._read_cells(puzzle)
+        n = math.isqrt(givens.size)
+        box = math.isqrt(n)
+        instance = Instance(
+            domain=self.name,
+            shape=(n, n),
+            givens=givens,
+            candidates=values_to_candidates(givens, n),
+            meta={"box": box},
+        )
+        if solution_text is not None:
+            solution = self._read_cells(solution_text)
+            if solution.size != givens.size or (solution < 0).any():
+                raise InvalidPuzzleError("the solution field is not a complete grid of the same size")
+            if not self.verify(instance, solution).valid:
+                raise InvalidPuzzleError("the solution field is not a solution of the puzzle")
+            instance = Instance(self.name, instance.shape, givens, instance.candidates, solution, instance.meta)
+        return instance
+
+    @staticmethod
+    def _read_cells(text: str) -> np.ndarray:
+        lines = [ln for ln in text.splitlines() if not _DECORATION_LINE.match(ln) or ln.strip() == ""]
+        body = " ".join(lines).replace("|", " ").replace("+", " ")
+        tokens = body.split()
+        numeric = (
+            len(tokens) in (16, 81, 256)
+            and any(len(t) > 1 for t in tokens)
+            and all(_NUMBER_TOKEN.match(t) for t in tokens)
+        )
+        if numeric:
+            n = math.isqrt(len(tokens))
+            values = []
+            for i, t in enumerate(tokens):
+                v = 0 if t == "." else int(t)
+                if v > n:
+                    raise InvalidPuzzleError(f"value {v} is out of range 1..{n}", position=i)
+                values.append(v - 1)
+            return np.array(values, dtype=np.int64)
+        cells = "".join(tokens)
+        length = len(cells)
+        n = math.isqrt(length)
+        if n * n != length or math.isqrt(n) ** 2 != n or math.isqrt(n) not in SUPPORTED_BOXES:
+            raise InvalidPuzzleError(f"a Sudoku has 16, 81 or 256 cells, got {length}")
+        symbols = SYMBOLS[:n]
+        out = np.empty(length, dtype=np.int64)
+        for i, ch in enumerate(cells):
+            if ch in BLANKS:
+                out[i] = UNASSIGNED
+                continue
+            k = symbols.find(ch.upper())
+            if k < 0:
+                raise InvalidPuzzleError(
+                    f"bad character {ch!r} for a {n}x{n} Sudoku (use {symbols[0]}-{symbols[-1]} or '.')",
+                    position=i,
+                )
+            out[i] = k
+        return out
+
+    # --------------------------------------------------------------- format
+    def format(self, instance: Instance, values: np.ndarray | None = None, grid: bool = False) -> str:
+        """One line of cells (``grid=True``: one row a line).
+
+        >>> inst = SudokuDomain().parse("1..." * 4)
+        >>> SudokuDomain().format(inst)
+        '1...1...1...1...'
+        """
+        vals = instance.givens if values is None else np.asarray(values)
+        n = instance.shape[0]
+        chars = ["." if v < 0 else SYMBOLS[v] for v in vals.tolist()]
+        if not grid:
+            return "".join(chars)
+        return "\n".join("".join(chars[r * n:(r + 1) * n]) for r in range(n))
+
+    # ---------------------------------------------------------------- layer
+    def layer(self, instance: Instance) -> AllDifferentLayer:
+        return sudoku_layer(int(math.isqrt(instance.shape[0])))
+
+    def empty(self, size: int = 9) -> Instance:
+        """An instance with no givens of the given size (4, 9 or 16)."""
+        if size not in (4, 9, 16):
+            raise InvalidPuzzleError(f"Sudoku size must be 4, 9 or 16, got {size}")
+        return self.parse("." * size * size)
+
+    # ------------------------------------------------------------- symmetry
+    def random_symmetry(self, instance: Instance, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Digit relabelling, band/row/stack/column shuffles and transposition."""
+        n = instance.shape[0]
+        box = math.isqrt(n)
+
+        def line_order() -> np.ndarray:
+            bands = rng.permutation(box)
+            return np.concatenate([b * box + rng.permutation(box) for b in bands])
+
+        rows, cols = line_order(), line_order()
+        grid = (rows[:, None] * n + cols[None, :])
+        if rng.random() < 0.5:
+            grid = grid.T
+        return grid.reshape(-1), rng.permutation(n)
+
+    # ------------------------------------------------------------ generator
+    def generate(
+        self,
+        rng: np.random.Generator,
+        count: int = 1,
+        *,
+        size: int = 9,
+        min_guesses: int = 0,
+        max_guesses: int | None = None,
+        min_givens: int = 0,
+        max_attempts: int | None = None,
+        **_: Any,
+    ) -> list[Instance]:
+        """Puzzles with a unique solution, at a difficulty in guesses.
+
+        Method: fill an empty grid by search with random value order, then
+        remove givens in random order while the puzzle keeps a unique
+        solution (checked by counting solutions up to 2), down to
+        ``min_givens``.  Difficulty is the number of guesses the default
+        search needs after propagation; puzzles outside
+        ``[min_guesses, max_guesses]`` are discarded and tried again.
+
+        >>> rng = np.random.default_rng(0)
+        >>> [p] = SudokuDomain().generate(rng, size=4)
+        >>> SudokuDomain().solve(p, max_solutions=2).status.value
+        'solved'
+        """
+        layer = self.layer(self.empty(size))
+        out: list[Instance] = []
+        attempts = 0
+        limit = max_attempts if max_attempts is not None else 200 * max(count, 1)
+        while len(out) < count and attempts < limit:
+            attempts += 1
+            solution = self._random_grid(size, rng, layer)
+            givens = self._remove_givens(solution, rng, layer, min_givens)
+            inst = self.with_givens(self.empty(size), givens, solution=solution, box=math.isqrt(size))
+            guesses = self.solve(inst).nodes
+            if guesses < min_guesses or (max_guesses is not None and guesses > max_guesses):
+                continue
+            inst.meta["guesses"] = guesses
+            out.append(inst)
+        return out
+
+    @staticmethod
+    def _random_grid(size: int, rng: np.random.Generator, layer: AllDifferentLayer) -> np.ndarray:
+        def random_values(_var: int, mask: int):
+            bits = [k for k in range(size) if mask >> k & 1]
+            return [bits[i] for i in rng.permutation(len(bits))]
+
+        full = (1 << size) - 1
+        result = search(layer, [full] * (size * size), Budget(None, None), value_order=random_values)
+        assert result.status is Status.SOLVED  # an empty grid always has a solution
+        return np.array(result.values, dtype=np.int64)
+
+    @staticmethod
+    def _remove_givens(
+        solution: np.ndarray, rng: np.random.Generator, layer: AllDifferentLayer, min_givens: int
+    ) -> np.ndarray:
+        givens = solution.copy()
+        size = layer.num_values
+        kept = givens.size
+        check_budget = Budget(max_nodes=20_000, max_seconds=None)
+        for v in rng.permutation(givens.size):
+            if kept <= min_givens:
+                break
+            saved = givens[v]
+            givens[v] = UNASSIGNED
+            masks = [((1 << size) - 1) if g < 0 else 1 << int(g) for g in givens]
+            if search(layer, masks, check_budget, max_solutions=2).status is Status.SOLVED:
+                kept -= 1
+            else:
+                givens[v] = saved  # not unique (or undecided within budget): keep it
+        return givens
+
+    def augment(self, instance: Instance, rng: np.random.Generator) -> Instance:
+        """A randomly relabelled, shuffled copy of the instance (and its solution)."""
+        perm, relabel = self.random_symmetry(instance, rng)
+        solution = None if instance.solution is None else apply_symmetry(instance.solution, perm, relabel)
+        return self.with_givens(
+            instance, apply_symmetry(instance.givens, perm, relabel), solution=solution, **instance.meta
+        )

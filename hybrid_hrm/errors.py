@@ -1,0 +1,27 @@
+"""The package's typed errors (re-exported from the torch-free :mod:`solvers.errors`)."""
+
+from solvers.errors import (  # noqa: F401
+    BudgetExhausted,
+    CheckpointError,
+    ConfigError,
+    HybridHRMError,
+    InvalidPuzzleError,
+    SoundnessError,
+    Status,
+    TrainingError,
+    UnsupportedError,
+    UnknownDomainError,
+)
+
+__all__ = [
+    "Status",
+    "BudgetExhausted",
+    "HybridHRMError",
+    "InvalidPuzzleError",
+    "UnknownDomainError",
+    "ConfigError",
+    "CheckpointError",
+    "TrainingError",
+    "UnsupportedError",
+    "SoundnessError",
+]

@@ -1,0 +1,189 @@
+"""The nouns of the symbolic layer: verdicts, budgets and the layer protocol.
+
+A *symbolic layer* knows the constraints of one domain shape and answers
+three questions about candidate arrays (boolean ``[variables, K]`` or
+``[batch, variables, K]``, the one currency between the neural and the
+symbolic side):
+
+* ``verify(values, candidates)`` -> :class:`Verdict`: is this (partial)
+  assignment consistent, is it complete, and if not, which constraint is
+  violated and why, in words a person can read;
+* ``prune(candidates)`` -> candidates: sound propagation, the same shape back,
+  a contradiction marked by a variable with no candidate left;
+* ``propagate(masks)``: the same propagation on one instance in the bitmask
+  form the search uses (``masks[v]`` has bit ``k`` set when value ``k`` is
+  still a candidate of variable ``v``).
+
+Examples
+--------
+>>> v = Verdict.ok(complete=True)
+>>> v.valid
+True
+>>> Budget(max_nodes=10).max_nodes
+10
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from .errors import ConfigError
+
+#: Value of a variable with no value yet in an assignment array.
+UNASSIGNED = -1
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One violated constraint: the variables involved and why, in words."""
+
+    variables: tuple[int, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the symbolic layer says of an assignment.
+
+    ``consistent``: no constraint is violated by the assigned variables.
+    ``complete``: every variable has a value.  ``valid`` is both together,
+    the only condition under which an answer may leave the package.
+    """
+
+    consistent: bool
+    complete: bool
+    violations: tuple[Violation, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return self.consistent and self.complete
+
+    @staticmethod
+    def ok(complete: bool) -> "Verdict":
+        return Verdict(consistent=True, complete=complete)
+
+    def reason(self) -> str:
+        """All violation reasons joined in one line ('' when consistent)."""
+        return "; ".join(v.reason for v in self.violations)
+
+
+def _check_limit(name: str, value: float | int | None, integer: bool) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name} must be a number or None, got {value!r}")
+    if integer and not float(value).is_integer():
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    if math.isnan(value) or value < 0:
+        raise ConfigError(f"{name} must be >= 0, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Limits of one search: nodes (guesses) and wall-clock seconds.
+
+    ``None`` means unlimited.  Both are checked before every node, so a
+    budget is never overrun by more than one node's work.
+
+    >>> Budget(max_nodes=-1)
+    Traceback (most recent call last):
+    ...
+    solvers.errors.ConfigError: max_nodes must be >= 0, got -1
+    """
+
+    max_nodes: int | None = 2_000_000
+    max_seconds: float | None = 30.0
+
+    def __post_init__(self) -> None:
+        _check_limit("max_nodes", self.max_nodes, integer=True)
+        _check_limit("max_seconds", self.max_seconds, integer=False)
+
+
+@dataclass
+class SearchStats:
+    """Counters of one search (mutable while it runs)."""
+
+    nodes: int = 0
+    backtracks: int = 0
+    seconds: float = 0.0
+    solutions: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+@runtime_checkable
+class Propagator(Protocol):
+    """What :func:`solvers.search.search` needs from a layer."""
+
+    num_variables: int
+    num_values: int
+
+    def propagate(self, masks: list[int], touched: Sequence[int] | None = None) -> bool:
+        """Propagate in place to a fixpoint; ``False`` on contradiction."""
+
+
+@runtime_checkable
+class SymbolicLayer(Propagator, Protocol):
+    """The full protocol of a symbolic layer (see the module docstring)."""
+
+    def verify(self, values: np.ndarray, candidates: np.ndarray | None = None) -> Verdict: ...
+
+    def prune(self, candidates: np.ndarray) -> np.ndarray: ...
+
+
+# --- conversions between the two forms of candidates ------------------------
+
+
+def candidates_to_masks(candidates: np.ndarray) -> list[int]:
+    """``[V, K]`` boolean candidates -> list of V bitmasks.
+
+    >>> candidates_to_masks(np.array([[True, False, True], [False, True, False]]))
+    [5, 2]
+    """
+    cand = np.asarray(candidates, dtype=bool)
+    weights = (1 << np.arange(cand.shape[-1], dtype=np.int64))
+    return [int(x) for x in (cand.astype(np.int64) @ weights)]
+
+
+def masks_to_candidates(masks: Sequence[int], num_values: int) -> np.ndarray:
+    """List of bitmasks -> ``[V, K]`` boolean candidates.
+
+    >>> masks_to_candidates([5, 2], 3).astype(int).tolist()
+    [[1, 0, 1], [0, 1, 0]]
+    """
+    arr = np.asarray(masks, dtype=np.int64)[:, None]
+    return ((arr >> np.arange(num_values, dtype=np.int64)) & 1).astype(bool)
+
+
+def masks_to_values(masks: Sequence[int]) -> np.ndarray:
+    """Values of decided variables (single-bit masks), ``UNASSIGNED`` elsewhere.
+
+    >>> masks_to_values([4, 3, 1]).tolist()
+    [2, -1, 0]
+    """
+    out = np.full(len(masks), UNASSIGNED, dtype=np.int64)
+    for i, m in enumerate(masks):
+        if m and not m & (m - 1):
+            out[i] = m.bit_length() - 1
+    return out
+
+
+def values_to_candidates(values: np.ndarray, num_values: int) -> np.ndarray:
+    """Assignment array (``UNASSIGNED`` = free) -> ``[..., V, K]`` candidates.
+
+    >>> values_to_candidates(np.array([1, -1]), 2).astype(int).tolist()
+    [[0, 1], [1, 1]]
+    """
+    values = np.asarray(values)
+    onehot = values[..., None] == np.arange(num_values)
+    return np.where((values < 0)[..., None], True, onehot)
+
+
+def candidates_to_values(candidates: np.ndarray) -> np.ndarray:
+    """Value of every variable with exactly one candidate, ``UNASSIGNED`` elsewhere."""
+    cand = np.asarray(candidates, dtype=bool)
+    single = cand.sum(-1) == 1
+    return np.where(single, cand.argmax(-1), UNASSIGNED)
