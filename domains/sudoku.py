@@ -12,13 +12,13 @@ input: 16, 81 or 256 cells.  Accepted formats:
 Examples
 --------
 >>> sudoku = SudokuDomain()
->>> inst = sudoku.parse("1.3." "3..." "...4" ".1.2")
+>>> inst = sudoku.parse(".13." "...." "3..4" "....")
 >>> result = sudoku.solve(inst)
 >>> print(sudoku.format(inst, result.values))
-1432
-3241
-2314
-4123
+4132
+2341
+3214
+1423
 >>> sudoku.verify(inst, result.values).valid
 True
 """

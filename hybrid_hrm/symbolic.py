@@ -1,0 +1,108 @@
+"""The symbolic layer alone as a solver: propagate, search, verify.
+
+Used directly by ``mode="symbolic"`` and as the complete fallback of the
+bridge (with the network's orders plugged in).
+
+Examples
+--------
+>>> import domains
+>>> sudoku = domains.get("sudoku")
+>>> r = solve_symbolic(sudoku, sudoku.parse(".13." "...." "3..4" "...."))
+>>> r.status.value, r.solution
+('solved', '4132234132141423')
+>>> solve_symbolic(sudoku, sudoku.parse("11.." + "." * 12)).reason
+'contradictory givens: r1c2=1 conflicts with r1c1=1 (row 1)'
+"""
+
+from __future__ import annotations
+
+import time
+
+from domains.base import Domain, Instance
+from solvers.base import Budget
+from solvers.errors import Status
+from solvers.search import ValueOrder, VariableOrder
+
+from .result import SolveResult, SolveStats, unsolved_result, verified_result
+from .trace import SearchRecord, Trace
+
+
+def new_trace(domain: Domain, instance: Instance) -> Trace:
+    """An empty trace with the instance's variable and value names."""
+    layer = domain.layer(instance)
+    return Trace(
+        domain=domain.name,
+        variable_names=list(getattr(layer, "variable_names", [])),
+        value_names=list(getattr(layer, "value_names", [])),
+        givens=instance.givens.tolist(),
+    )
+
+
+def solve_symbolic(
+    domain: Domain,
+    instance: Instance,
+    budget: Budget | None = None,
+    *,
+    unique: bool = False,
+    variable_order: VariableOrder | None = None,
+    value_order: ValueOrder | None = None,
+    mode: str = "symbolic",
+    trace: Trace | None = None,
+    stats: SolveStats | None = None,
+    candidates=None,
+) -> SolveResult:
+    """Solve one instance by propagation and complete search.
+
+    ``candidates`` (``[V, K]``) starts the search from an already pruned
+    array (the bridge's), which must be sound for ``instance``.
+    ``unique=True`` looks for a second solution and reports
+    ``multiple_solutions`` when there is one.
+    """
+    start = time.perf_counter()
+    stats = stats or SolveStats()
+    trace = trace or new_trace(domain, instance)
+    givens_verdict = domain.verify(instance, instance.givens)
+    if not givens_verdict.consistent:
+        stats.seconds += time.perf_counter() - start
+        return unsolved_result(
+            domain, instance, Status.UNSOLVABLE, mode=mode, trace=trace, stats=stats,
+            reason=f"contradictory givens: {givens_verdict.violations[0].reason}",
+        )
+    layer = domain.layer(instance)
+    cand = instance.candidates if candidates is None else candidates
+    result = domain_search(domain, instance, layer, cand, budget, unique, variable_order, value_order)
+    stats.search_nodes += result.nodes
+    trace.search = SearchRecord(
+        nodes=result.nodes,
+        backtracks=result.backtracks,
+        seconds=result.seconds,
+        status=result.status.value,
+        guided=value_order is not None or variable_order is not None,
+    )
+    stats.seconds += time.perf_counter() - start
+    if result.status in (Status.SOLVED, Status.MULTIPLE_SOLUTIONS):
+        reason = "more than one solution; this is one of them" if result.status is Status.MULTIPLE_SOLUTIONS else ""
+        return verified_result(
+            domain, instance, result.values, mode=mode, status=result.status, trace=trace, stats=stats,
+            reason=reason,
+        )
+    reason = (
+        "no solution: the search exhausted every candidate"
+        if result.status is Status.UNSOLVABLE
+        else f"budget ran out after {result.nodes} nodes and {result.seconds:.2f} s"
+    )
+    return unsolved_result(domain, instance, result.status, mode=mode, reason=reason, trace=trace, stats=stats)
+
+
+def domain_search(domain, instance, layer, candidates, budget, unique, variable_order, value_order):
+    """Run :func:`solvers.search.search` from a candidate array."""
+    from solvers.search import search
+
+    return search(
+        layer,
+        layer.masks(candidates),
+        budget,
+        max_solutions=2 if unique else 1,
+        variable_order=variable_order,
+        value_order=value_order,
+    )

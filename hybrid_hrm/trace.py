@@ -1,0 +1,103 @@
+"""The trace of a solve: what H proposed, what the symbolic layer said, what L changed.
+
+A :class:`Trace` is a plain record (no tensors), filled by the bridge one
+:class:`CycleRecord` per H cycle, then a :class:`SearchRecord` when the
+fallback search ran.  ``render()`` tells the story in text.
+
+Examples
+--------
+>>> t = Trace(domain="sudoku", variable_names=["r1c1", "r1c2"], value_names=["1", "2"])
+>>> t.cycles.append(CycleRecord(cycle=1, proposed=[(0, 0, 0.9)], accepted=[(0, 0)],
+...                             rejected=[], pruned=1, changed_by_l=0, decided=2))
+>>> t.halt_reason = "verified"
+>>> print(t.render())
+cycle 1: H proposed 1, accepted 1 (r1c1=1), rejected 0; propagation removed 1 candidates; L changed 0; decided 2
+halted: verified
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class CycleRecord:
+    """One H cycle of the bridge."""
+
+    cycle: int
+    proposed: list[tuple[int, int, float]]      # (variable, value, confidence)
+    accepted: list[tuple[int, int]]             # committed subgoals
+    rejected: list[tuple[int, int, str]]        # (variable, value, reason)
+    pruned: int                                 # candidates removed by propagation
+    changed_by_l: int                           # variables whose best value L changed
+    decided: int                                # variables with one candidate after the cycle
+    backed_out: list[tuple[int, int]] = field(default_factory=list)  # refuted subgoals
+    candidate_counts: list[int] | None = None   # per variable, after the cycle (for pictures)
+
+
+@dataclass
+class SearchRecord:
+    """The fallback search, when the loop did not finish."""
+
+    nodes: int
+    backtracks: int
+    seconds: float
+    status: str
+    guided: bool
+
+
+@dataclass
+class Trace:
+    """Per-cycle story of one solve (see the module docstring)."""
+
+    domain: str
+    variable_names: list[str] = field(default_factory=list, repr=False)
+    value_names: list[str] = field(default_factory=list, repr=False)
+    cycles: list[CycleRecord] = field(default_factory=list)
+    search: SearchRecord | None = None
+    halt_reason: str = ""
+    givens: list[int] | None = field(default=None, repr=False)
+    final_values: list[int] | None = field(default=None, repr=False)
+
+    def name(self, variable: int, value: int) -> str:
+        var = self.variable_names[variable] if variable < len(self.variable_names) else str(variable)
+        val = self.value_names[value] if value < len(self.value_names) else str(value)
+        return f"{var}={val}"
+
+    def render(self, max_items: int = 6) -> str:
+        """A compact text story, one line per cycle, then halt and search lines."""
+        lines = []
+        for c in self.cycles:
+            acc = ", ".join(self.name(v, k) for v, k in c.accepted[:max_items])
+            more = "" if len(c.accepted) <= max_items else f", +{len(c.accepted) - max_items}"
+            line = (
+                f"cycle {c.cycle}: H proposed {len(c.proposed)}, accepted {len(c.accepted)}"
+                + (f" ({acc}{more})" if acc else "")
+                + f", rejected {len(c.rejected)}"
+            )
+            if c.rejected:
+                reasons = "; ".join(f"{self.name(v, k)}: {why}" for v, k, why in c.rejected[:max_items])
+                line += f" [{reasons}]"
+            if c.backed_out:
+                line += f"; backed out {', '.join(self.name(v, k) for v, k in c.backed_out)} (contradiction)"
+            line += (
+                f"; propagation removed {c.pruned} candidates; L changed {c.changed_by_l}; "
+                f"decided {c.decided}"
+            )
+            lines.append(line)
+        if self.halt_reason:
+            lines.append(f"halted: {self.halt_reason}")
+        if self.search is not None:
+            s = self.search
+            lines.append(
+                f"search ({'network-guided' if s.guided else 'uniform'}): {s.status} after {s.nodes} nodes, "
+                f"{s.backtracks} backtracks, {s.seconds * 1000:.1f} ms"
+            )
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("variable_names")
+        d.pop("value_names")
+        return d
