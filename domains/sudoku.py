@@ -14,7 +14,7 @@ Examples
 >>> sudoku = SudokuDomain()
 >>> inst = sudoku.parse(".13." "...." "3..4" "....")
 >>> result = sudoku.solve(inst)
->>> print(sudoku.format(inst, result.values))
+>>> print(sudoku.format(inst, result.values, grid=True))
 4132
 2341
 3214
