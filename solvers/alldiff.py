@@ -159,7 +159,7 @@ class AllDifferentLayer:
         for _ in range(max_iterations):
             counts = cand.sum(-1)                                       # [B, V]
             fixed = (cand & (counts == 1)[..., None]).astype(np.float32)
-            taken = np.einsum("uv,bvk->bvk", peer, fixed) > 0           # [B, V, K]
+            taken = np.einsum("vw,bwk->bvk", peer, fixed) > 0           # [B, V, K]
             new = cand & ~taken
             per_group = np.einsum("uv,bvk->buk", member, new.astype(np.float32))
             dead |= ((per_group == 0) & exact).any((1, 2))

@@ -1,0 +1,226 @@
+"""The ``hybrid-hrm`` command line: solve, domains, bench, train, explain.
+
+Exit codes: 0 every puzzle solved, 1 some puzzle unsolvable or over budget,
+2 bad input (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+import domains
+from domains.base import Instance
+from domains.collections import collection_lines
+from solvers.errors import HybridHRMError, InvalidPuzzleError, Status
+
+EXIT_OK, EXIT_UNSOLVED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"hybrid-hrm: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _nonneg_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
+def _add_budget(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-nodes", type=_nonneg_int, default=1_000_000, help="search nodes per puzzle")
+    p.add_argument("--max-seconds", type=_nonneg_float, default=10.0, help="seconds per puzzle")
+
+
+def _add_input(p: argparse.ArgumentParser) -> None:
+    p.add_argument("puzzles", nargs="*", help="puzzles as text (one argument each)")
+    p.add_argument("--file", help="a puzzle file, one puzzle a line ('#' comments, .gz too)")
+    p.add_argument("--collection", help="a bundled collection: top1465, forum_hardest[:test|:train], serg")
+    p.add_argument("--limit", type=_nonneg_int, default=None, help="at most this many puzzles")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hybrid-hrm", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("solve", help="solve puzzles")
+    p.add_argument("domain")
+    _add_input(p)
+    p.add_argument("--mode", choices=["hybrid", "symbolic", "neural"], default=None,
+                   help="default: hybrid when the domain has shipped weights, else symbolic")
+    p.add_argument("--weights", help="a checkpoint directory or .safetensors file (default: shipped)")
+    p.add_argument("--unique", action="store_true", help="also check the solution is unique")
+    p.add_argument("--json", action="store_true", help="one JSON object per puzzle")
+    p.add_argument("--device", default="auto")
+    _add_budget(p)
+
+    sub.add_parser("domains", help="list registered domains")
+
+    p = sub.add_parser("bench", help="benchmark methods on the same puzzles")
+    p.add_argument("target", help="a domain name, or 'train' for training throughput")
+    _add_input(p)
+    p.add_argument("--methods", default="symbolic,python-constraint")
+    p.add_argument("--out", default=None, help="JSON report path (default bench-out/<target>.json)")
+    p.add_argument("--plot", default=None, help="also write a PNG plot here")
+    p.add_argument("--weights", default=None)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--seed", type=_nonneg_int, default=0)
+    _add_budget(p)
+
+    from .train_cli import add_train_parser
+
+    add_train_parser(sub)
+    return parser
+
+
+# --------------------------------------------------------------------------- input
+def read_instances(domain, args) -> list[Instance]:
+    """Parse the puzzles named on the command line (arguments, file, collection)."""
+    lines: list[tuple[str, str]] = [(f"argument {i + 1}", t) for i, t in enumerate(args.puzzles)]
+    if args.file:
+        from domains.base import iter_puzzle_lines
+
+        lines += [(f"{args.file} puzzle {i + 1}", t) for i, t in enumerate(iter_puzzle_lines(args.file))]
+    if args.collection:
+        lines += [(f"{args.collection} puzzle {i + 1}", t) for i, t in enumerate(collection_lines(args.collection))]
+    if args.limit is not None:
+        lines = lines[: args.limit]
+    if not lines:
+        raise HybridHRMError("no puzzles given: pass them as arguments, --file F or --collection NAME")
+    instances = []
+    for where, text in lines:
+        try:
+            instances.append(domain.parse(text))
+        except InvalidPuzzleError as exc:
+            raise InvalidPuzzleError(f"{where}: {exc.reason}", exc.position) from None
+    return instances
+
+
+# ------------------------------------------------------------------------ commands
+def cmd_solve(args) -> int:
+    from solvers.base import Budget
+
+    domain = domains.get(args.domain)
+    instances = read_instances(domain, args)
+    budget = Budget(max_nodes=args.max_nodes, max_seconds=args.max_seconds)
+    mode = args.mode
+    if mode is None:
+        from .weights import has_shipped_weights
+
+        mode = "hybrid" if (args.weights or has_shipped_weights(domain.name)) else "symbolic"
+    if mode == "symbolic":
+        from .symbolic import solve_symbolic
+
+        results = [solve_symbolic(domain, inst, budget, unique=args.unique) for inst in instances]
+    else:
+        from .bridge import HybridSolver
+
+        solver = HybridSolver.load(domain.name, weights=args.weights, device=args.device)
+        results = solver.solve_instances(instances, mode=mode, budget=budget, unique=args.unique)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status.value] = counts.get(r.status.value, 0) + 1
+        if args.json:
+            print(json.dumps(r.to_dict()))
+        elif r.solution is not None:
+            print(f"{r.status.value}\t{r.solution}" + (f"\t{r.reason}" if r.reason else ""))
+        else:
+            print(f"{r.status.value}\t{r.puzzle}\t{r.reason}")
+    if len(results) > 1 and not args.json:
+        ms = np.median([r.stats.seconds * 1000 for r in results])
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        print(f"# {len(results)} puzzles ({mode}): {summary}; median {ms:.2f} ms per puzzle", file=sys.stderr)
+    return EXIT_OK if all(r.status is Status.SOLVED for r in results) else EXIT_UNSOLVED
+
+
+def cmd_domains(args) -> int:
+    for name in domains.available():
+        d = domains.get(name)
+        doc = (type(d).__doc__ or "").strip().splitlines()
+        print(f"{name}\t{doc[0] if doc else ''}")
+    return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    from . import bench
+
+    if args.target == "train":
+        from .bench_train import run_train_benchmark
+
+        return run_train_benchmark(args)
+    domain = domains.get(args.target)
+    if not (args.puzzles or args.file or args.collection):
+        args.collection = "top1465"
+    instances = read_instances(domain, args)
+    config = bench.BenchConfig(
+        max_nodes=args.max_nodes, max_seconds=args.max_seconds, device=args.device,
+        weights=args.weights, seed=args.seed,
+    )
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    print(bench.HEADER, flush=True)
+    report = bench.run_benchmark(domain, instances, methods, config, progress=True)
+    for line in bench.format_ratios(report):
+        print(line)
+    out = bench.write_report(report, args.out or f"bench-out/{args.target}.json")
+    print(f"wrote {out}")
+    if args.plot:
+        print(f"wrote {bench.plot_report(report, args.plot)}")
+    wrong = sum(m["wrong"] for m in report["methods"].values())
+    return EXIT_INTERNAL if wrong else EXIT_OK
+
+
+COMMANDS = {"solve": cmd_solve, "domains": cmd_domains, "bench": cmd_bench}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hybrid-hrm`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = COMMANDS.get(args.command)
+    if handler is None:
+        from .train_cli import cmd_train
+
+        handler = {"train": cmd_train}[args.command]
+    try:
+        return handler(args)
+    except HybridHRMError as exc:
+        print(f"hybrid-hrm: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("hybrid-hrm: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: one line unless debugging
+        if os.environ.get("HYBRID_HRM_DEBUG"):
+            raise
+        print(f"hybrid-hrm: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
