@@ -79,11 +79,16 @@ class Domain(abc.ABC):
 
     # ------------------------------------------------------------ defaults
     def encode(self, instance: Instance) -> np.ndarray:
-        """Tokens for the network: 1 for a free variable, ``2 + value`` for a given.
+        """Tokens for the network ``[V]`` (see :meth:`encode_batch`)."""
+        return self.encode_batch(instance.givens[None])[0]
+
+    def encode_batch(self, givens: np.ndarray) -> np.ndarray:
+        """Tokens ``[B, V]``: 1 for a free variable, ``2 + value`` for a given.
 
         Token 0 is padding, as in the HRM paper's Sudoku encoding.
         """
-        return np.where(instance.givens < 0, 1, instance.givens + 2).astype(np.int64)
+        givens = np.asarray(givens)
+        return np.where(givens < 0, 1, givens + 2).astype(np.int64)
 
     def vocab_size(self, instance: Instance) -> int:
         """Number of distinct tokens :meth:`encode` can produce."""
@@ -92,6 +97,14 @@ class Domain(abc.ABC):
     def verify(self, instance: Instance, values: np.ndarray) -> Verdict:
         """The verifier: is ``values`` consistent with the constraints and givens?"""
         return self.layer(instance).verify(np.asarray(values), instance.candidates)
+
+    def verify_batch(self, template: Instance, values: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """``[B]`` validity of complete assignments ``values [B, V]`` of instances
+        of ``template``'s shape whose givens are encoded in ``candidates [B, V, K]``."""
+        layer = self.layer(template)
+        if hasattr(layer, "verify_batch"):
+            return layer.verify_batch(values, candidates)
+        return np.array([layer.verify(v, c).valid for v, c in zip(values, candidates)], dtype=bool)
 
     def variable_name(self, instance: Instance, variable: int) -> str:
         return self.layer(instance).variable_names[variable]

@@ -238,6 +238,26 @@ class AllDifferentLayer:
         complete = bool((values >= 0).all())
         return Verdict(consistent=not violations, complete=complete, violations=tuple(violations))
 
+    def verify_batch(self, values: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
+        """``[B]``: is each complete assignment ``values [B, V]`` valid (vectorized)?
+
+        >>> layer = AllDifferentLayer([[0, 1]], 2)
+        >>> layer.verify_batch(np.array([[0, 1], [1, 1], [0, -1]])).tolist()
+        [True, False, False]
+        """
+        values = np.asarray(values)
+        K = self.num_values
+        ok = ((values >= 0) & (values < K)).all(-1)
+        safe = np.clip(values, 0, K - 1)
+        for size in sorted({len(g) for g in self.groups}):
+            idx = np.array([g for g in self.groups if len(g) == size])          # [U, n]
+            grouped = np.sort(safe[:, idx], axis=-1)                           # [B, U, n]
+            ok &= ~(grouped[..., 1:] == grouped[..., :-1]).any((-1, -2))
+        if candidates is not None:
+            cand = np.asarray(candidates, dtype=bool)
+            ok &= np.take_along_axis(cand, safe[..., None], -1)[..., 0].all(-1)
+        return ok
+
     # ----------------------------------------------------------------- helpers
     def masks(self, candidates: np.ndarray) -> list[int]:
         """Bitmask form of one ``[V, K]`` candidate array."""

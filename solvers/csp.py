@@ -26,10 +26,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from itertools import product
-from math import prod
-from typing import Any, Callable, Hashable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from constraint import Constraint, Domain, FunctionConstraint, Problem
@@ -69,13 +70,16 @@ class CSPLayer:
     def __init__(self, problem: Problem, *, enumeration_limit: int = 64) -> None:
         if not isinstance(problem, Problem):
             raise ConfigError(f"expected a constraint.Problem, got {type(problem).__name__}")
-        try:
+        with contextlib.suppress(TypeError, copy.Error):  # else work on the caller's problem
             problem = copy.deepcopy(problem)
-        except Exception:  # uncopyable callables: work on the caller's problem
-            pass
         try:  # private API of python-constraint: the only way to its compiled constraints
             declared = {name: list(dict.fromkeys(dom)) for name, dom in problem._variables.items()}
-            domains, constraints, vconstraints = problem._getArgs()
+            try:
+                domains, constraints, _ = problem._getArgs()
+            except ValueError:  # e.g. min() of a domain a unary sum constraint emptied
+                if all(problem._variables.values()):
+                    raise
+                domains = constraints = None  # a domain emptied by preprocessing: no solution
         except Exception as exc:
             raise ConfigError(f"cannot compile the constraint problem: {exc!r}") from exc
         if not declared:
@@ -92,6 +96,7 @@ class CSPLayer:
         self.full_masks = [(1 << len(d)) - 1 for d in self.domain_values]
         self._pos = {n: v for v, n in enumerate(self.variables)}
         self._index = [{x: k for k, x in enumerate(d)} for d in self.domain_values]
+        self._bit = [{x: 1 << k for x, k in ix.items()} for ix in self._index]
         self._cache: list[dict[int, list[Any]]] = [{} for _ in self.variables]
         # Values kept by preprocessing (on failure problem._variables holds the pruned domains).
         kept = domains if domains is not None else problem._variables
@@ -114,7 +119,7 @@ class CSPLayer:
         variables: Mapping[Hashable, Sequence[Any]],
         constraints: Sequence[tuple[ConstraintLike, Sequence[Hashable] | None] | str] = (),
         **kwargs: Any,
-    ) -> "CSPLayer":
+    ) -> CSPLayer:
         """Build the :class:`constraint.Problem` from a domain mapping and constraint list.
 
         >>> layer = CSPLayer.from_spec({"x": [1, 2], "y": [1, 2]}, ["x < y"])
@@ -153,7 +158,7 @@ class CSPLayer:
         >>> layer.propagate([0b100, 0b100])
         False
         """
-        names, values, index = self.variables, self.domain_values, self._index
+        names, values, bits = self.variables, self.domain_values, self._bit
         if touched is None:
             for v in range(self.num_variables):
                 masks[v] &= self._allowed[v]
@@ -187,16 +192,15 @@ class CSPLayer:
             decided = False
             for v in idx:
                 dom, old = domains[names[v]], masks[v]
-                new = old & support.get(v, old)
-                if len(dom) != old.bit_count():  # the forward check hid values
-                    new &= sum(1 << index[v][x] for x in dom)
+                new = old if len(dom) == old.bit_count() else old & sum(map(bits[v].__getitem__, dom))
+                if v in support:
+                    for k in _bits(new & ~support[v]):
+                        dom.hideValue(values[v][k])
+                    new &= support[v]
                 if new == old:
                     continue
                 if not new:
                     return False
-                for k in _bits(old & ~new):
-                    if values[v][k] in dom:
-                        dom.hideValue(values[v][k])
                 masks[v] = new
                 if not new & (new - 1):
                     assignments[names[v]] = values[v][new.bit_length() - 1]
@@ -208,10 +212,14 @@ class CSPLayer:
         return True
 
     def _enumerable(self, idx: tuple[int, ...], masks: list[int], assignments: dict) -> list[int]:
-        free = [v for v in idx if self.variables[v] not in assignments]
-        if len(free) <= 3 and prod(masks[v].bit_count() for v in free) <= self.enumeration_limit:
-            return free
-        return []
+        limit, names = self.enumeration_limit, self.variables
+        free = [v for v in idx if names[v] not in assignments] if limit > 0 else []
+        if len(free) > 3:
+            return []
+        size = 1
+        for v in free:
+            size *= masks[v].bit_count()
+        return free if size <= limit else []
 
     def _values_of(self, v: int, mask: int) -> list[Any]:
         cache = self._cache[v]

@@ -1,0 +1,204 @@
+"""The Hierarchical Reasoning Model with a candidate-array input and three heads.
+
+Two recurrent modules share one input ``x`` (token embedding + candidate
+embedding + positions): the low-level module L runs ``l_cycles`` steps on
+``(z_L, z_H + x)`` per high-level step, then H updates ``z_H = H(z_H, z_L)``;
+``h_cycles`` such cycles make one *segment*.  Heads read ``z_H``:
+
+* ``logits``   ``[B, V, K]``: values, masked by the candidates (a value the
+  symbolic layer removed never gets probability);
+* ``proposal`` ``[B, V]``: H's confidence that its value for a variable is
+  right (the subgoals the bridge proposes);
+* ``q_halt``   ``[B]``: ACT halting logit (is the whole answer right now?).
+
+``recursion="hrm"`` is the paper's one-step gradient (only the last L and
+H steps carry gradient).  ``recursion="trm"`` follows TRM: one shared
+network plays both roles and the whole last recursion is backpropagated.
+
+>>> import torch
+>>> cfg = HRMConfig(num_variables=16, num_values=4, hidden=32, heads=2)
+>>> model = HRM(cfg)
+>>> tokens = torch.ones(3, 16, dtype=torch.long)
+>>> cand = torch.ones(3, 16, 4, dtype=torch.bool)
+>>> out, state = model(tokens, cand)
+>>> out.logits.shape, out.proposal.shape, out.q_halt.shape
+(torch.Size([3, 16, 4]), torch.Size([3, 16]), torch.Size([3]))
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any, NamedTuple
+
+import torch
+from torch import nn
+
+from solvers.errors import ConfigError
+
+from .layers import Reasoner, Rotary
+
+#: Logit given to values outside the candidates (exp underflows to exactly 0 in fp16/fp32).
+MASKED_LOGIT = -3.0e4
+
+
+@dataclass(frozen=True)
+class HRMConfig:
+    """Shape and recursion of one model; saved with every checkpoint."""
+
+    num_variables: int                 # sequence length (81 for 9x9 Sudoku)
+    num_values: int                    # K (9 for 9x9 Sudoku)
+    vocab_size: int | None = None      # default K + 2 (pad, blank, values)
+    hidden: int = 128
+    heads: int = 4
+    expansion: float = 4.0
+    h_layers: int = 2
+    l_layers: int = 2
+    h_cycles: int = 2
+    l_cycles: int = 2
+    positions: str = "rope"            # "rope" or "learned"
+    recursion: str = "hrm"             # "hrm" (one-step gradient) or "trm"
+    domain: str = ""                   # the domain it was trained on (checked at load)
+
+    def __post_init__(self) -> None:
+        for f in ("num_variables", "num_values", "hidden", "heads", "h_layers", "l_layers", "h_cycles", "l_cycles"):
+            value = getattr(self, f)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"HRMConfig.{f} must be a positive integer, got {value!r}")
+        if self.hidden % self.heads or (self.hidden // self.heads) % 2:
+            raise ConfigError(f"hidden {self.hidden} must split into an even head size over {self.heads} heads")
+        if self.positions not in ("rope", "learned"):
+            raise ConfigError(f"positions must be 'rope' or 'learned', got {self.positions!r}")
+        if self.recursion not in ("hrm", "trm"):
+            raise ConfigError(f"recursion must be 'hrm' or 'trm', got {self.recursion!r}")
+        if self.vocab_size is None:
+            object.__setattr__(self, "vocab_size", self.num_values + 2)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "HRMConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown model config keys: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+class HRMOutput(NamedTuple):
+    logits: torch.Tensor     # [B, V, K] masked by candidates
+    proposal: torch.Tensor   # [B, V] confidence logits
+    q_halt: torch.Tensor     # [B]
+
+
+class HRMState(NamedTuple):
+    z_H: torch.Tensor        # [B, V, D]
+    z_L: torch.Tensor        # [B, V, D]
+
+
+class HRM(nn.Module):
+    """The model (see the module docstring)."""
+
+    def __init__(self, config: HRMConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        D = c.hidden
+        self.token_embed = nn.Embedding(c.vocab_size, D)
+        self.candidate_embed = nn.Linear(c.num_values, D, bias=False)
+        rotary = Rotary(D // c.heads, c.num_variables) if c.positions == "rope" else None
+        self.position_embed = nn.Parameter(torch.zeros(c.num_variables, D)) if c.positions == "learned" else None
+        self.L = Reasoner(c.l_layers, D, c.heads, c.expansion, rotary)
+        # TRM: one shared network plays H and L.
+        self.H = self.L if c.recursion == "trm" else Reasoner(c.h_layers, D, c.heads, c.expansion, rotary)
+        self.value_head = nn.Linear(D, c.num_values, bias=False)
+        self.proposal_head = nn.Linear(D, 1, bias=False)
+        self.q_head = nn.Linear(D, 1, bias=True)
+        # Fixed initial states (truncated normal, std 1), as in the paper.
+        self.register_buffer("h_init", nn.init.trunc_normal_(torch.empty(D), std=1.0, a=-2.0, b=2.0))
+        self.register_buffer("l_init", nn.init.trunc_normal_(torch.empty(D), std=1.0, a=-2.0, b=2.0))
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.trunc_normal_(module.weight, std=1.0 / math.sqrt(module.in_features), a=-2, b=2)
+            elif isinstance(module, nn.Embedding):
+                nn.init.trunc_normal_(module.weight, std=1.0 / math.sqrt(self.config.hidden), a=-2, b=2)
+        nn.init.zeros_(self.q_head.weight)
+        nn.init.constant_(self.q_head.bias, -5.0)  # start by never halting
+
+    def initial_state(self, batch: int) -> HRMState:
+        shape = (batch, self.config.num_variables, self.config.hidden)
+        return HRMState(self.h_init.expand(shape), self.l_init.expand(shape))
+
+    def embed(self, tokens: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        """Input ``x`` ``[B, V, D]`` from tokens ``[B, V]`` and candidates ``[B, V, K]``."""
+        x = self.token_embed(tokens) * math.sqrt(self.config.hidden)
+        x = x + self.candidate_embed(candidates.to(x.dtype))
+        if self.position_embed is not None:
+            x = x + self.position_embed
+        return x
+
+    def forward(
+        self, tokens: torch.Tensor, candidates: torch.Tensor, state: HRMState | None = None
+    ) -> tuple[HRMOutput, HRMState]:
+        """One segment.  Returns the heads and the next state (detached)."""
+        c = self.config
+        if state is None:
+            state = self.initial_state(tokens.shape[0])
+        x = self.embed(tokens, candidates)
+        z_H, z_L = state
+        if c.recursion == "hrm":
+            # One-step gradient: every step but the last L and the last H without grad.
+            with torch.no_grad():
+                for h_step in range(c.h_cycles):
+                    for l_step in range(c.l_cycles):
+                        last = h_step == c.h_cycles - 1 and l_step == c.l_cycles - 1
+                        if not last:
+                            z_L = self.L(z_L, z_H + x)
+                    if h_step < c.h_cycles - 1:
+                        z_H = self.H(z_H, z_L)
+            z_L = self.L(z_L, z_H + x)
+            z_H = self.H(z_H, z_L)
+        else:
+            # TRM: h_cycles recursions; all but the last without grad, the last fully backpropagated.
+            with torch.no_grad():
+                for _ in range(c.h_cycles - 1):
+                    for _ in range(c.l_cycles):
+                        z_L = self.L(z_L, z_H + x)
+                    z_H = self.H(z_H, z_L)
+            for _ in range(c.l_cycles):
+                z_L = self.L(z_L, z_H + x)
+            z_H = self.H(z_H, z_L)
+        return self.heads(z_H, candidates), HRMState(z_H.detach(), z_L.detach())
+
+    def heads(self, z_H: torch.Tensor, candidates: torch.Tensor) -> HRMOutput:
+        logits = self.value_head(z_H).float()
+        logits = logits.masked_fill(~candidates, MASKED_LOGIT)
+        proposal = self.proposal_head(z_H).squeeze(-1).float()
+        q_halt = self.q_head(z_H.mean(1)).squeeze(-1).float()
+        return HRMOutput(logits, proposal, q_halt)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"``: CUDA when present, else CPU; anything else as given (validated).
+
+    >>> resolve_device("cpu").type
+    'cpu'
+    """
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ConfigError(f"invalid device {device!r}: {exc}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r} asked for, but CUDA is not available")
+    return dev

@@ -1,0 +1,407 @@
+"""The training engine: deep supervision with the symbolic layer in the loop.
+
+Each batch runs up to ``segments`` segments; every segment is one forward,
+one backward and one optimizer step (the HRM paper's deep supervision).
+Between segments the symbolic layer takes part, as it will at inference:
+the subgoals H is most confident about that are right get committed and
+``prune`` propagates them, so the network learns on the candidate arrays
+the bridge will show it.  A share of each batch stays *neural* (givens
+only, no pruning) so the network alone is trained and measured too.
+
+Losses: cross-entropy on undecided variables; BCE of the proposal head
+(is H's value for this variable right?); BCE of the Q-head whose target is
+the domain's *verifier* on the whole answer (ACT halting).  Instances the
+Q-head halts leave the batch early (single process), saving their compute.
+
+Runs are reproducible and resumable: batches are a function of
+``(seed, rank, step)`` and checkpoints hold weights, optimizer and EMA.
+Under ``torchrun`` the model is wrapped in DistributedDataParallel.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import domains
+from domains.base import Domain
+from solvers.base import values_to_candidates
+from solvers.errors import ConfigError, TrainingError
+
+from . import checkpoint as ckpt
+from . import distributed as dist_utils
+from .data import PuzzleSet, generate_puzzle_set, make_batch, solved_puzzle_set, split
+from .model import HRM, HRMConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run depends on (saved in every checkpoint)."""
+
+    domain: str = "sudoku"
+    size: int = 9                       # Sudoku side; other domains may ignore it
+    source: str = "auto"                # "auto", "generate", a collection name or a file path
+    train_puzzles: int = 4000
+    eval_puzzles: int = 256
+    batch_size: int = 128
+    segments: int = 4                   # deep-supervision segments per batch (M)
+    lr: float = 1e-3
+    weight_decay: float = 0.1
+    warmup_steps: int = 100
+    grad_clip: float = 1.0
+    neural_share: float = 0.3           # share of a batch trained without the symbolic layer
+    commit_per_segment: int = 4         # right subgoals committed between segments
+    halt_exploration: float = 0.1       # HRM's ACT exploration probability
+    ema_decay: float = 0.999            # used when model.recursion == "trm"
+    seed: int = 0
+    minutes: float | None = None
+    max_steps: int | None = None
+    checkpoint_seconds: float = 120.0
+    device: str = "auto"
+    threads: int | None = None
+    model: dict[str, Any] = field(default_factory=dict)   # HRMConfig overrides
+
+    def __post_init__(self) -> None:
+        if self.minutes is None and self.max_steps is None:
+            raise ConfigError("give --minutes or --max-steps")
+        for name in ("batch_size", "segments", "train_puzzles", "eval_puzzles"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ConfigError(f"lr must be a positive number, got {self.lr}")
+        if self.minutes is not None and not (self.minutes > 0 and math.isfinite(self.minutes)):
+            raise ConfigError(f"minutes must be a positive number, got {self.minutes}")
+        if not 0.0 <= self.neural_share <= 1.0:
+            raise ConfigError("neural_share must be in [0, 1]")
+
+
+#: The CPU default model: small enough that minutes of a 2-core CPU buy learning.
+DEFAULT_MODEL = {"hidden": 128, "heads": 4, "h_layers": 1, "l_layers": 2, "h_cycles": 2, "l_cycles": 2}
+
+
+def model_config_for(config: TrainConfig, ps: PuzzleSet) -> HRMConfig:
+    overrides = {**DEFAULT_MODEL, **config.model}
+    return HRMConfig(
+        num_variables=ps.template.num_variables,
+        num_values=ps.template.num_values,
+        domain=config.domain,
+        **overrides,
+    )
+
+
+def load_puzzles(domain: Domain, config: TrainConfig, cache_dir: Path, progress: bool) -> PuzzleSet:
+    """The puzzle set named by ``config.source`` (benchmark puzzles removed)."""
+    total = config.train_puzzles + config.eval_puzzles
+    source = config.source
+    if source == "auto":
+        source = "forum_hardest:train" if (domain.name == "sudoku" and config.size == 9) else "generate"
+    if source == "generate":
+        return generate_puzzle_set(domain, total, config.seed, size=config.size)
+    from domains.collections import COLLECTIONS, collection_lines
+    from domains.base import iter_puzzle_lines
+
+    if source.split(":")[0] in COLLECTIONS:
+        lines = collection_lines(source)
+    else:
+        lines = list(iter_puzzle_lines(source))
+    rng = np.random.default_rng([config.seed, 1])
+    picked = [lines[i] for i in np.sort(rng.permutation(len(lines))[:total])]
+    return solved_puzzle_set(domain, picked, cache_dir, progress)
+
+
+class Trainer:
+    """One training run (see the module docstring)."""
+
+    def __init__(self, config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True) -> None:
+        self.config = config
+        self.out = Path(out_dir)
+        self.info = dist_utils.setup(config.device)
+        self.progress = progress and self.info.is_main
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            probe = self.out / f".write-test-{self.info.rank}"
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError as exc:
+            raise TrainingError(f"cannot write to output directory {self.out}: {exc.strerror or exc}") from None
+        self.domain = domains.get(config.domain)
+        torch.manual_seed(config.seed)
+        puzzles = load_puzzles(self.domain, config, self.out / "cache", self.progress)
+        self.train_set, self.eval_set = split(puzzles, config.eval_puzzles, config.seed)
+        self.template = puzzles.template
+        self.layer = self.domain.layer(self.template)
+        self.model_config = model_config_for(config, puzzles)
+        self.model = HRM(self.model_config).to(self.info.device)
+        self.ema = copy.deepcopy(self.model) if self.model_config.recursion == "trm" else None
+        decay, no_decay = [], []
+        for name, p in self.model.named_parameters():
+            (no_decay if p.ndim < 2 or "embed" in name else decay).append(p)
+        self.optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=config.lr, betas=(0.9, 0.95),
+        )
+        self.step = 0
+        self.elapsed = 0.0
+        if resume:
+            self._resume()
+        self.net = self.model
+        if self.info.enabled:
+            ids = [self.info.device.index] if self.info.device.type == "cuda" else None
+            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        self.autocast = self.info.device.type == "cuda"
+
+    # ------------------------------------------------------------- resume/save
+    def _resume(self) -> None:
+        latest = ckpt.latest_checkpoint(self.out)
+        if latest is None:
+            return
+        state = ckpt.load_training_checkpoint(latest, self.model)
+        saved = state.get("train_config", {})
+        if saved.get("domain") != self.config.domain or saved.get("seed") != self.config.seed:
+            raise ckpt.CheckpointError(f"{latest} belongs to another run (domain/seed differ)")
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step = int(state["step"])
+        self.elapsed = float(state["elapsed"])
+        if self.ema is not None and "ema" in state:
+            self.ema.load_state_dict(state["ema"])
+
+    def save(self) -> Path | None:
+        if not self.info.is_main:
+            return None
+        resume = {
+            "optimizer": self.optimizer.state_dict(),
+            "step": self.step,
+            "elapsed": self.elapsed,
+            "train_config": _jsonable(asdict(self.config)),
+        }
+        if self.ema is not None:
+            resume["ema"] = self.ema.state_dict()
+        meta = {"step": self.step, "train_config": _jsonable(asdict(self.config))}
+        return ckpt.save_training_checkpoint(
+            self.out, self.step, self.model, self.ema or self.model, resume, meta
+        )
+
+    # -------------------------------------------------------------------- step
+    def lr_at(self, step: int) -> float:
+        return self.config.lr * min(1.0, (step + 1) / max(1, self.config.warmup_steps))
+
+    def train_batch(self) -> dict[str, float]:
+        """One batch: up to ``segments`` segments, each with its optimizer step."""
+        c = self.config
+        givens, solutions = make_batch(self.domain, self.train_set, c.batch_size, c.seed, self.step, self.info.rank)
+        rng = np.random.default_rng([c.seed, self.info.rank, self.step, 7])
+        K = self.template.num_values
+        cand = values_to_candidates(givens, K)
+        symbolic = rng.random(len(givens)) >= c.neural_share
+        if symbolic.any():
+            cand[symbolic] = self.layer.prune(cand[symbolic])
+        min_segments = np.where(rng.random(len(givens)) < c.halt_exploration, rng.integers(2, c.segments + 1, len(givens)), 1)
+        tokens = torch.from_numpy(self.domain.encode_batch(givens)).to(self.info.device)
+        target = torch.from_numpy(solutions).to(self.info.device)
+        active = np.arange(len(givens))
+        state = None
+        metrics: dict[str, float] = {}
+        for segment in range(c.segments):
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.lr_at(self.step)
+            cand_t = torch.from_numpy(cand[active]).to(self.info.device)
+            with torch.autocast(self.info.device.type, dtype=torch.bfloat16, enabled=self.autocast):
+                out, state = self.net(tokens[active], cand_t, state)
+            loss, seg_metrics, prediction, confident_order = self._loss(out, cand_t, target[active], cand[active], givens[active])
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), c.grad_clip)
+            self.optimizer.step()
+            if self.ema is not None:
+                with torch.no_grad():
+                    for pe, pm in zip(self.ema.parameters(), self.model.parameters()):
+                        pe.lerp_(pm, 1.0 - c.ema_decay)
+            metrics = seg_metrics
+            if segment == c.segments - 1:
+                break
+            # The symbolic layer between segments: commit right subgoals, propagate.
+            sub = symbolic[active]
+            if sub.any() and c.commit_per_segment > 0:
+                local = cand[active]
+                rows = np.flatnonzero(sub)
+                right = prediction[rows] == solutions[active][rows]
+                undecided = local[rows].sum(-1) > 1
+                order = confident_order[rows]
+                for i, r in enumerate(rows):
+                    picks = [v for v in order[i] if undecided[i, v] and right[i, v]][: c.commit_per_segment]
+                    if picks:
+                        local[r, picks] = False
+                        local[r, picks, prediction[r, picks]] = True
+                local[rows] = self.layer.prune(local[rows])
+                cand[active] = local
+            # ACT: drop instances the Q-head halts (single process only: DDP ranks must stay in step).
+            if not self.info.enabled:
+                halt = (out.q_halt.detach().float().cpu().numpy() > 0) & (segment + 1 >= min_segments[active])
+                if halt.all():
+                    break
+                if halt.any():
+                    keep = ~halt
+                    keep_t = torch.from_numpy(keep).to(self.info.device)
+                    state = type(state)(state.z_H[keep_t], state.z_L[keep_t])
+                    active = active[keep]
+            metrics["segments"] = segment + 1
+        metrics.setdefault("segments", c.segments)
+        metrics["active_end"] = len(active) / len(givens)
+        self.step += 1
+        return metrics
+
+    def _loss(self, out, cand_t, target, cand_np, givens_np):
+        undecided = cand_t.sum(-1) > 1                                   # [B, V]
+        logits = out.logits
+        ce_all = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")   # [B, V]
+        n_und = undecided.sum().clamp(min=1)
+        ce = (ce_all * undecided).sum() / n_und
+        prediction = logits.argmax(-1)                                    # [B, V]
+        right = (prediction == target)
+        prop_loss = (F.binary_cross_entropy_with_logits(out.proposal, right.float(), reduction="none") * undecided).sum() / n_und
+        pred_np = prediction.detach().cpu().numpy()
+        valid = self.domain.verify_batch(self.template, pred_np, cand_np)
+        q_target = torch.from_numpy(valid).to(out.q_halt.device).float()
+        q_loss = F.binary_cross_entropy_with_logits(out.q_halt, q_target)
+        loss = ce + 0.5 * prop_loss + 0.5 * q_loss
+        confident_order = torch.argsort(out.proposal.detach(), dim=-1, descending=True).cpu().numpy()
+        with torch.no_grad():
+            acc = ((right & undecided).sum() / n_und).item()
+            uniform = ((1.0 / cand_t.sum(-1).clamp(min=1)) * undecided).sum().item() / n_und.item()
+        metrics = {"loss": float(loss.item()), "cell_acc": acc, "uniform_acc": uniform, "exact": float(valid.mean())}
+        return loss, metrics, pred_np, confident_order
+
+    # --------------------------------------------------------------------- run
+    def run(self) -> dict[str, Any]:
+        from tqdm import tqdm
+
+        c = self.config
+        budget_s = None if c.minutes is None else c.minutes * 60
+        bar = tqdm(total=c.max_steps, initial=self.step, disable=not self.progress, desc=f"train {c.domain}",
+                   unit="batch", file=sys.stderr, dynamic_ncols=True,
+                   mininterval=0.5 if sys.stderr.isatty() else 30.0)
+        last_save = time.perf_counter()
+        log_path = self.out / "log.jsonl"
+        history = []
+        while True:
+            if c.max_steps is not None and self.step >= c.max_steps:
+                break
+            if budget_s is not None and self.elapsed >= budget_s:
+                break
+            t0 = time.perf_counter()
+            metrics = self.train_batch()
+            self.elapsed += time.perf_counter() - t0
+            metrics["step"] = self.step
+            history.append(metrics)
+            if self.info.is_main:
+                with open(log_path, "a") as f:
+                    f.write(json.dumps(metrics) + "\n")
+            bar.update(1)
+            bar.set_postfix(loss=f"{metrics['loss']:.3f}", cell=f"{metrics['cell_acc']:.3f}",
+                            exact=f"{metrics['exact']:.2f}")
+            if time.perf_counter() - last_save >= c.checkpoint_seconds:
+                self.save()
+                last_save = time.perf_counter()
+        bar.close()
+        self.save()
+        result = {"steps": self.step, "seconds": self.elapsed, "history": history}
+        if self.info.is_main:
+            result["eval"] = evaluate(self.ema or self.model, self.domain, self.eval_set, c.segments, self.info.device)
+        dist_utils.barrier(self.info)
+        return result
+
+
+@torch.no_grad()
+def evaluate(model: HRM, domain: Domain, ps: PuzzleSet, segments: int, device, batch_size: int = 256) -> dict[str, float]:
+    """Held-out metrics: the network alone (givens only) and on pruned candidates.
+
+    ``cell_acc`` is accuracy on variables still undecided after propagation;
+    ``uniform_acc`` is what a uniform pick among their candidates scores.
+    """
+    model.eval()
+    layer = domain.layer(ps.template)
+    K = ps.template.num_values
+    totals = {"neural_exact": 0.0, "cell_acc": 0.0, "uniform_acc": 0.0, "undecided": 0.0}
+    for start in range(0, len(ps), batch_size):
+        givens = ps.givens[start:start + batch_size].astype(np.int64)
+        solutions = torch.from_numpy(ps.solutions[start:start + batch_size].astype(np.int64)).to(device)
+        tokens = torch.from_numpy(domain.encode_batch(givens)).to(device)
+        raw = values_to_candidates(givens, K)
+        for mode, cand in (("neural", raw), ("pruned", layer.prune(raw))):
+            cand_t = torch.from_numpy(cand).to(device)
+            state = None
+            for _ in range(segments):
+                out, state = model(tokens, cand_t, state)
+            pred = out.logits.argmax(-1)
+            if mode == "neural":
+                totals["neural_exact"] += float(domain.verify_batch(ps.template, pred.cpu().numpy(), raw).sum())
+            else:
+                und = cand_t.sum(-1) > 1
+                totals["cell_acc"] += float(((pred == solutions) & und).sum())
+                totals["uniform_acc"] += float(((1.0 / cand_t.sum(-1).clamp(min=1)) * und).sum())
+                totals["undecided"] += float(und.sum())
+    n_und = max(totals["undecided"], 1.0)
+    model.train()
+    return {
+        "puzzles": len(ps),
+        "neural_exact": totals["neural_exact"] / len(ps),
+        "cell_acc": totals["cell_acc"] / n_und,
+        "uniform_acc": totals["uniform_acc"] / n_und,
+    }
+
+
+def _jsonable(d: dict) -> dict:
+    return json.loads(json.dumps(d, default=str))
+
+
+def config_from_args(args) -> TrainConfig:
+    model = {}
+    for key in ("hidden", "heads", "h_layers", "l_layers", "h_cycles", "l_cycles", "recursion", "positions"):
+        value = getattr(args, key, None)
+        if value is not None:
+            model[key] = value
+    return TrainConfig(
+        domain=args.domain, size=args.size, source=args.source, train_puzzles=args.train_puzzles,
+        eval_puzzles=args.eval_puzzles, batch_size=args.batch_size, segments=args.segments, lr=args.lr,
+        seed=args.seed, minutes=args.minutes, max_steps=args.max_steps, device=args.device,
+        threads=args.threads, checkpoint_seconds=args.checkpoint_seconds, model=model,
+    )
+
+
+def main_from_args(args) -> int:
+    config = config_from_args(args)
+    trainer = Trainer(config, args.out, resume=args.resume, progress=not args.quiet)
+    result = trainer.run()
+    if trainer.info.is_main:
+        ev = result["eval"]
+        print(
+            f"final eval on {ev['puzzles']} held-out puzzles: neural exact {ev['neural_exact']:.3f}, "
+            f"cell accuracy on undecided cells {ev['cell_acc']:.3f} (uniform {ev['uniform_acc']:.3f}); "
+            f"{result['steps']} steps in {result['seconds'] / 60:.1f} min; model: {args.out}/model.safetensors"
+        )
+        summary = {k: v for k, v in result.items() if k != "history"}
+        (Path(args.out) / "result.json").write_text(json.dumps(summary, indent=1))
+    dist_utils.teardown(trainer.info)
+    return 0
+
+
+if __name__ == "__main__":  # torchrun --nproc_per_node=K -m hybrid_hrm.train sudoku ...
+    import argparse
+
+    from .train_cli import add_train_arguments
+
+    parser = argparse.ArgumentParser(prog="python -m hybrid_hrm.train")
+    add_train_arguments(parser)
+    raise SystemExit(main_from_args(parser.parse_args()))
