@@ -70,6 +70,8 @@ class CSPLayer:
     def __init__(self, problem: Problem, *, enumeration_limit: int = 64) -> None:
         if not isinstance(problem, Problem):
             raise ConfigError(f"expected a constraint.Problem, got {type(problem).__name__}")
+        if isinstance(enumeration_limit, bool) or not int(enumeration_limit) >= 0:
+            raise ConfigError(f"enumeration_limit must be >= 0, got {enumeration_limit!r}")
         with contextlib.suppress(TypeError, copy.Error):  # else work on the caller's problem
             problem = copy.deepcopy(problem)
         try:  # private API of python-constraint: the only way to its compiled constraints
@@ -312,7 +314,12 @@ class CSPLayer:
 
     # ----------------------------------------------------------------- helpers
     def masks(self, candidates: np.ndarray) -> list[int]:
-        """Bitmask form of one ``[V, K]`` candidate array (Python ints: any ``K``)."""
+        """Bitmask form of one ``[V, K]`` candidate array (Python ints: any ``K``).
+
+        >>> layer = CSPLayer.from_spec({"a": [1, 2, 3], "b": [7]})
+        >>> layer.masks(layer.initial_candidates()), layer.candidates([6, 1]).astype(int).tolist()
+        ([7, 1], [[0, 1, 1], [1, 0, 0]])
+        """
         cand = np.asarray(candidates, dtype=bool)
         return [sum(1 << int(k) for k in np.flatnonzero(row)) for row in cand]
 

@@ -1,0 +1,93 @@
+"""The HRM: shapes, masking, where gradients flow, device choice."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from hybrid_hrm.model import HRM, MASKED_LOGIT, HRMConfig, resolve_device
+from solvers.errors import ConfigError
+
+
+def tiny(**kw) -> HRM:
+    torch.manual_seed(0)
+    return HRM(HRMConfig(num_variables=16, num_values=4, hidden=32, heads=2, **kw))
+
+
+def inputs(batch: int = 3):
+    tokens = torch.randint(1, 6, (batch, 16))
+    cand = torch.rand(batch, 16, 4) > 0.3
+    cand[..., 0] = True  # at least one candidate each
+    return tokens, cand
+
+
+def test_shapes_and_state_are_detached():
+    model = tiny()
+    tokens, cand = inputs()
+    out, state = model(tokens, cand)
+    assert out.logits.shape == (3, 16, 4) and out.proposal.shape == (3, 16) and out.q_halt.shape == (3,)
+    assert state.z_H.shape == (3, 16, 32) and not state.z_H.requires_grad and not state.z_L.requires_grad
+    out2, _ = model(tokens, cand, state)  # the state carries over
+    assert not torch.allclose(out.logits, out2.logits)
+
+
+def test_candidates_mask_the_output():
+    model = tiny()
+    tokens, cand = inputs()
+    out, _ = model(tokens, cand)
+    probs = torch.softmax(out.logits, -1)
+    assert (probs[~cand] == 0).all()
+    assert (out.logits[~cand] == MASKED_LOGIT).all()
+    assert torch.allclose(probs.sum(-1), torch.ones(3, 16))
+
+
+def _grad_flags(model: HRM, recursion_calls):
+    flags = {"L": [], "H": []}
+    model.L.register_forward_hook(lambda m, i, o: flags["L"].append(torch.is_grad_enabled()))
+    if model.H is not model.L:
+        model.H.register_forward_hook(lambda m, i, o: flags["H"].append(torch.is_grad_enabled()))
+    tokens, cand = inputs()
+    model(tokens, cand)
+    return flags
+
+
+def test_one_step_gradient_only_last_L_and_H_steps():
+    model = tiny(h_cycles=3, l_cycles=2)
+    flags = _grad_flags(model, None)
+    assert flags["L"] == [False] * 5 + [True]
+    assert flags["H"] == [False, False, True]
+    tokens, cand = inputs()
+    out, _ = model(tokens, cand)
+    out.logits.sum().backward()
+    assert all(p.grad is not None for p in model.L.parameters())
+    assert all(p.grad is not None for p in model.H.parameters())
+
+
+def test_trm_backprops_through_the_whole_last_recursion():
+    model = tiny(h_cycles=3, l_cycles=2, recursion="trm")
+    assert model.H is model.L  # one shared network
+    flags = _grad_flags(model, None)
+    # 2 recursions without grad (2 L + 1 H calls each), the last with grad: 3 calls.
+    assert flags["L"] == [False] * 6 + [True] * 3
+
+
+def test_q_head_starts_by_never_halting():
+    out, _ = tiny()(*inputs())
+    assert (out.q_halt < -4).all()
+
+
+@pytest.mark.parametrize("bad", [{"hidden": 30, "heads": 4}, {"recursion": "nope"}, {"h_cycles": 0},
+                                 {"positions": "sinus"}])
+def test_invalid_configs_are_typed_errors(bad):
+    args = {"num_variables": 16, "num_values": 4, "hidden": 32, "heads": 2, **bad}
+    with pytest.raises(ConfigError):
+        HRMConfig(**args)
+
+
+def test_learned_positions_and_auto_device():
+    model = HRM(HRMConfig(num_variables=16, num_values=4, hidden=32, heads=2, positions="learned"))
+    out, _ = model(*inputs())
+    assert out.logits.shape == (3, 16, 4)
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(ConfigError):
+        resolve_device("tpu:9")

@@ -1,0 +1,97 @@
+"""The training engine: it learns, resumes exactly, refuses bad setups, runs under torchrun."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hybrid_hrm.data import benchmark_lines, remove_benchmark_puzzles
+from hybrid_hrm.train import TrainConfig, Trainer
+from solvers.errors import ConfigError, TrainingError
+
+TINY = {"hidden": 32, "heads": 2, "h_layers": 1, "l_layers": 1}
+
+
+def tiny_config(**kw) -> TrainConfig:
+    base = dict(domain="sudoku", size=4, source="generate", train_puzzles=48, eval_puzzles=16,
+                batch_size=16, segments=2, max_steps=4, model=TINY, checkpoint_seconds=1e9, threads=1)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def losses(run_dir: Path) -> dict[int, float]:
+    rows = [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines()]
+    return {r["step"]: r["loss"] for r in rows}
+
+
+def test_resume_gives_the_same_loss_curve(tmp_path):
+    full = Trainer(tiny_config(max_steps=6), tmp_path / "full", progress=False)
+    full.run()
+    part = Trainer(tiny_config(max_steps=3), tmp_path / "part", progress=False)
+    part.run()  # stops after a checkpoint at step 3, as a killed run would have left it
+    resumed = Trainer(tiny_config(max_steps=6), tmp_path / "part", resume=True, progress=False)
+    assert resumed.step == 3
+    resumed.run()
+    assert losses(tmp_path / "full") == losses(tmp_path / "part")
+
+
+def test_training_reduces_the_loss(tmp_path):
+    trainer = Trainer(tiny_config(max_steps=40, lr=3e-3), tmp_path / "run", progress=False)
+    result = trainer.run()
+    first = np.mean([h["loss"] for h in result["history"][:5]])
+    last = np.mean([h["loss"] for h in result["history"][-5:]])
+    assert last < first
+    assert (tmp_path / "run" / "model.safetensors").is_file()
+    assert 0.0 <= result["eval"]["neural_exact"] <= 1.0
+
+
+def test_unwritable_output_fails_fast(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(TrainingError, match="cannot write"):
+        Trainer(tiny_config(), blocker / "run", progress=False)
+
+
+@pytest.mark.parametrize("bad", [{"max_steps": None}, {"lr": float("nan")}, {"batch_size": 0},
+                                 {"minutes": -1.0, "max_steps": None}])
+def test_bad_training_config(bad):
+    with pytest.raises(ConfigError):
+        tiny_config(**bad)
+
+
+def test_benchmark_puzzles_are_never_trained_on():
+    banned = sorted(benchmark_lines())[:5]
+    kept, dropped = remove_benchmark_puzzles(banned + ["." * 81])
+    assert dropped == 5 and kept == ["." * 81]
+    from domains.collections import collection_lines
+
+    train = set(collection_lines("forum_hardest:train"))
+    assert not train & set(collection_lines("forum_hardest:test"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_gloo_processes_stay_in_sync(tmp_path):
+    out = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
+           f"--master_port={_free_port()}", "-m", "hybrid_hrm.train", "sudoku", "--size", "4",
+           "--source", "generate", "--train-puzzles", "40", "--eval-puzzles", "8", "--batch-size", "8",
+           "--segments", "2", "--max-steps", "3", "--hidden", "32", "--heads", "2", "--h-layers", "1",
+           "--l-layers", "1", "--device", "cpu", "--threads", "1", "--out", str(out), "--quiet"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads((out / "result.json").read_text())
+    a, b = result["rank_checksums"]
+    assert a == b and result["steps"] == 3
