@@ -56,7 +56,8 @@ class HRMConfig:
     l_layers: int = 2
     h_cycles: int = 2
     l_cycles: int = 2
-    positions: str = "rope"            # "rope" or "learned"
+    positions: str = "rope"            # "rope", "learned", or "groups" (constraint-group embeddings)
+    num_groups: int = 0                # constraint groups (positions="groups"), e.g. 27 for 9x9 Sudoku
     recursion: str = "hrm"             # "hrm" (one-step gradient) or "trm"
     domain: str = ""                   # the domain it was trained on (checked at load)
 
@@ -67,8 +68,10 @@ class HRMConfig:
                 raise ConfigError(f"HRMConfig.{f} must be a positive integer, got {value!r}")
         if self.hidden % self.heads or (self.hidden // self.heads) % 2:
             raise ConfigError(f"hidden {self.hidden} must split into an even head size over {self.heads} heads")
-        if self.positions not in ("rope", "learned"):
-            raise ConfigError(f"positions must be 'rope' or 'learned', got {self.positions!r}")
+        if self.positions not in ("rope", "learned", "groups"):
+            raise ConfigError(f"positions must be 'rope', 'learned' or 'groups', got {self.positions!r}")
+        if self.positions == "groups" and self.num_groups < 1:
+            raise ConfigError("positions='groups' needs num_groups >= 1")
         if self.recursion not in ("hrm", "trm"):
             raise ConfigError(f"recursion must be 'hrm' or 'trm', got {self.recursion!r}")
         if self.vocab_size is None:
@@ -100,7 +103,9 @@ class HRMState(NamedTuple):
 class HRM(nn.Module):
     """The model (see the module docstring)."""
 
-    def __init__(self, config: HRMConfig) -> None:
+    def __init__(self, config: HRMConfig, group_membership=None) -> None:
+        """``group_membership``: ``[V, num_groups]`` 0/1 array of which constraint
+        groups each variable is in (positions="groups"; loaded from checkpoints)."""
         super().__init__()
         self.config = config
         c = config
@@ -109,6 +114,13 @@ class HRM(nn.Module):
         self.candidate_embed = nn.Linear(c.num_values, D, bias=False)
         rotary = Rotary(D // c.heads, c.num_variables) if c.positions == "rope" else None
         self.position_embed = nn.Parameter(torch.zeros(c.num_variables, D)) if c.positions == "learned" else None
+        # Constraint-structure positions: a variable is the sum of its groups' embeddings,
+        # so attention can find its peers (row, column, box) from the start.
+        self.group_embed = nn.Parameter(torch.zeros(c.num_groups, D)) if c.positions == "groups" else None
+        membership = torch.zeros(c.num_variables, max(c.num_groups, 0))
+        if group_membership is not None:
+            membership = torch.as_tensor(group_membership, dtype=torch.float32).reshape(membership.shape).clone()
+        self.register_buffer("group_membership", membership)
         self.L = Reasoner(c.l_layers, D, c.heads, c.expansion, rotary)
         # TRM: one shared network plays H and L.
         self.H = self.L if c.recursion == "trm" else Reasoner(c.h_layers, D, c.heads, c.expansion, rotary)
@@ -126,6 +138,8 @@ class HRM(nn.Module):
                 nn.init.trunc_normal_(module.weight, std=1.0 / math.sqrt(module.in_features), a=-2, b=2)
             elif isinstance(module, nn.Embedding):
                 nn.init.trunc_normal_(module.weight, std=1.0 / math.sqrt(self.config.hidden), a=-2, b=2)
+        if self.group_embed is not None:
+            nn.init.trunc_normal_(self.group_embed, std=1.0, a=-2, b=2)
         nn.init.zeros_(self.q_head.weight)
         nn.init.constant_(self.q_head.bias, -5.0)  # start by never halting
 
@@ -139,6 +153,8 @@ class HRM(nn.Module):
         x = x + self.candidate_embed(candidates.to(x.dtype))
         if self.position_embed is not None:
             x = x + self.position_embed
+        if self.group_embed is not None:
+            x = x + self.group_membership @ self.group_embed            # [V, D]
         return x
 
     def forward(

@@ -1,0 +1,129 @@
+"""The hybrid loop: soundness under any policy, traces with reasons, budgets, halting."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hybrid_hrm.bridge import BridgeConfig, HybridSolver
+from hybrid_hrm.model import HRM, HRMConfig
+from solvers import Budget, Status
+from solvers.errors import CheckpointError, ConfigError, InvalidPuzzleError
+from tests.conftest import HARD
+
+
+def random_model(seed: int = 0, V: int = 16, K: int = 4) -> HRM:
+    torch.manual_seed(seed)
+    return HRM(HRMConfig(num_variables=V, num_values=K, hidden=32, heads=2, h_layers=1, l_layers=1,
+                         domain="sudoku"))
+
+
+@pytest.fixture(scope="module")
+def solver4():
+    # An untrained network is an adversarial policy: the loop must stay sound anyway.
+    return HybridSolver("sudoku", random_model(), BridgeConfig(min_confidence=0.0, subgoals_per_cycle=6),
+                        device="cpu")
+
+
+def _corrupt(rng, givens, n):
+    bad = givens.copy()
+    for v in rng.choice(givens.size, n, replace=False):
+        bad[v] = rng.integers(0, int(np.sqrt(givens.size)))
+    return bad
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), corrupt=st.integers(0, 3))
+def test_every_solved_result_passes_the_verifier(sudoku, solver4, seed, corrupt):
+    rng = np.random.default_rng(seed)
+    [inst] = sudoku.generate(rng, size=4)
+    if corrupt:
+        inst = sudoku.with_givens(inst, _corrupt(rng, inst.givens, corrupt))
+    truth = sudoku.solve(inst, Budget(None, None))
+    for mode in ("hybrid", "hybrid-nosearch", "hybrid-uniform", "neural"):
+        r = solver4.solve(inst, mode=mode)
+        if r.status is Status.SOLVED:
+            assert sudoku.verify(inst, r.values).valid
+            assert sudoku.parse(r.solution).givens.tolist() == r.values.tolist()
+        if truth.status is Status.UNSOLVABLE:
+            assert r.status is not Status.SOLVED
+    if truth.status is Status.SOLVED:  # complete: with search, a solvable puzzle is solved
+        assert solver4.solve(inst, mode="hybrid").status is Status.SOLVED
+
+
+def test_hybrid_uniform_solves_hard_9x9_and_reports_rejections(sudoku):
+    from domains.collections import collection_lines
+
+    solver = HybridSolver("sudoku", config=BridgeConfig(min_confidence=0.0, subgoals_per_cycle=8))
+    results = solver.solve(collection_lines("top1465", limit=20), mode="hybrid-uniform")
+    assert all(r.status is Status.SOLVED for r in results)
+    rejected = [rej for r in results for c in r.trace.cycles for rej in c.rejected]
+    assert rejected, "a uniform policy on hard puzzles proposes some inconsistent subgoal"
+    v, k, reason = rejected[0]
+    assert "conflicts with" in reason or "removed by propagation" in reason
+    story = next(r for r in results if any(c.rejected for c in r.trace.cycles)).trace.render()
+    assert "rejected" in story and "cycle 1:" in story
+
+
+def test_backed_out_subgoals_are_refuted_soundly(sudoku):
+    solver = HybridSolver("sudoku", config=BridgeConfig(min_confidence=0.0, subgoals_per_cycle=10, max_cycles=6))
+    r = solver.solve(HARD, mode="hybrid-uniform")
+    assert r.status is Status.SOLVED and sudoku.verify(sudoku.parse(HARD), r.values).valid
+    assert r.stats.backed_out > 0
+
+
+def test_node_budget_is_respected(sudoku):
+    solver = HybridSolver("sudoku", config=BridgeConfig(min_confidence=0.0))
+    r = solver.solve(HARD, mode="hybrid-uniform", budget=Budget(max_nodes=3, max_seconds=None))
+    assert r.status is Status.BUDGET_EXHAUSTED and r.stats.search_nodes <= 3
+
+
+def test_a_pathological_puzzle_does_not_block_the_batch(sudoku):
+    solver = HybridSolver("sudoku")
+    empty16 = sudoku.empty(16)
+    hard16 = sudoku.with_givens(empty16, np.r_[np.arange(16), np.full(240, -1)])
+    results = solver.solve([".13.....3..4....", "11" + "." * 14], mode="hybrid-uniform",
+                           budget=Budget(max_nodes=None, max_seconds=0.5))
+    assert [r.status for r in results] == [Status.SOLVED, Status.UNSOLVABLE]
+    r = solver.solve(hard16, mode="hybrid-uniform", budget=Budget(max_nodes=None, max_seconds=0.2), unique=True)
+    assert r.status is Status.BUDGET_EXHAUSTED or r.status is Status.MULTIPLE_SOLUTIONS
+
+
+def test_q_head_halting_and_symbolic_halting(sudoku):
+    model = random_model(1)
+    with torch.no_grad():
+        model.q_head.bias.fill_(5.0)  # the Q-head says "halt" at once
+    solver = HybridSolver("sudoku", model, BridgeConfig(max_cycles=5, min_confidence=0.0), device="cpu")
+    [inst] = sudoku.generate(np.random.default_rng(3), size=4)
+    open_inst = sudoku.with_givens(inst, np.where(np.arange(16) < 2, inst.solution, -1))
+    r = solver.solve(open_inst, mode="hybrid-nosearch")
+    assert r.stats.cycles == 1
+    if r.status is not Status.SOLVED:
+        assert "Q-head halted after cycle 1" in r.trace.halt_reason
+    no_q = HybridSolver("sudoku", model, BridgeConfig(max_cycles=5, q_halt=False, min_confidence=0.0,
+                                                      subgoals_per_cycle=16), device="cpu")
+    r = no_q.solve(open_inst, mode="hybrid")
+    assert r.status is Status.SOLVED
+    if r.trace.search is None:  # solved by the loop: it stopped as soon as it was verified
+        assert r.stats.cycles < 5 and "verified" in r.trace.halt_reason
+
+
+def test_uniqueness_is_reported(sudoku, solver4):
+    r = solver4.solve("1..." + "." * 12, mode="hybrid", unique=True)
+    assert r.status is Status.MULTIPLE_SOLUTIONS and sudoku.verify(sudoku.parse("1" + "." * 15), r.values).valid
+
+
+def test_errors_are_typed(sudoku, solver4):
+    with pytest.raises(InvalidPuzzleError, match="trained on 16 variables"):
+        solver4.solve(HARD, mode="hybrid")
+    with pytest.raises(ConfigError, match="unknown mode"):
+        solver4.solve(".13.....3..4....", mode="magic")
+    with pytest.raises(ConfigError, match="needs a model"):
+        HybridSolver("sudoku").solve(HARD, mode="hybrid")
+    with pytest.raises(CheckpointError, match="no pretrained model"):
+        HybridSolver.from_pretrained("klingon")
+    with pytest.raises(ConfigError):
+        BridgeConfig(min_confidence=float("nan"))
