@@ -50,8 +50,6 @@ from .symbolic import new_trace, solve_symbolic
 from .trace import CycleRecord, Trace
 
 MODES = ("hybrid", "hybrid-nosearch", "hybrid-uniform", "hybrid-uniform-nosearch", "neural", "symbolic")
-#: Name of the shipped model for each domain.
-PRETRAINED = {"sudoku": "sudoku9", "sudoku9": "sudoku9", "sudoku4": "sudoku4"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,8 @@ class HybridSolver:
     domain:
         A registered domain name or a :class:`~domains.base.Domain`.
     model:
-        A trained :class:`~hybrid_hrm.model.HRM`, or ``None`` (then only the
+        A trained :class:`~hybrid_hrm.model.HRM` (or a list of them, one per
+        instance shape, e.g. 4x4 and 9x9 Sudoku), or ``None`` (then only the
         ``symbolic`` and ``hybrid-uniform*`` modes are available).
     config:
         :class:`BridgeConfig`.
@@ -112,14 +111,17 @@ class HybridSolver:
                  device: str = "auto") -> None:
         self.domain = domains.get(domain) if isinstance(domain, str) else domain
         self.config = config or BridgeConfig()
-        self.model = model
-        self._policy = None
+        models = [] if model is None else list(model) if isinstance(model, (list, tuple)) else [model]
+        self.models = {(m.config.num_variables, m.config.num_values): m for m in models}
+        self.model = models[0] if models else None
+        self._policies = {}
         self.device_name = device
-        if model is not None:
+        if models:
             from .model import resolve_device
             from .policy import NetworkPolicy
 
-            self._policy = NetworkPolicy(model, resolve_device(device))
+            dev = resolve_device(device)
+            self._policies = {shape: NetworkPolicy(m, dev) for shape, m in self.models.items()}
 
     # -------------------------------------------------------------- loading
     @classmethod
@@ -132,13 +134,18 @@ class HybridSolver:
         ...
         solvers.errors.CheckpointError: no pretrained model 'no-such-model'; shipped: ...
         """
-        from .weights import shipped_weights
+        from .checkpoint import load_model
+        from .model import resolve_device
+        from .weights import shipped_for
 
-        shipped = shipped_weights()
-        file_name = PRETRAINED.get(name, name)
-        if file_name not in shipped:
-            raise CheckpointError(f"no pretrained model {name!r}; shipped: {', '.join(sorted(shipped)) or 'none'}")
-        return cls.load(None, weights=str(shipped[file_name]), device=device, config=config)
+        paths = shipped_for(name)
+        if not paths:
+            from .weights import shipped_weights
+
+            raise CheckpointError(f"no pretrained model {name!r}; shipped: {', '.join(sorted(shipped_weights())) or 'none'}")
+        dev = resolve_device(device)
+        models = [load_model(p, device=dev)[0] for p in paths]
+        return cls(models[0].config.domain or name, models, config, device)
 
     @classmethod
     def load(cls, domain: str | None, weights: str | None = None, *, device: str = "auto",
@@ -171,35 +178,37 @@ class HybridSolver:
         budget = budget or Budget()
         if mode == "symbolic":
             return [solve_symbolic(self.domain, inst, budget, unique=unique) for inst in instances]
-        policy = self._policy_for(mode)
-        self._check_shapes(instances)
-        out: list[SolveResult] = []
-        for start in range(0, len(instances), self.config.batch_size):
-            chunk = instances[start:start + self.config.batch_size]
-            if mode == "neural":
-                out += self._neural(chunk, policy)
-            else:
-                out += self._hybrid(chunk, policy, budget, unique, search=not mode.endswith("nosearch"), mode=mode)
-        return out
+        # One batch per shape (a model serves one shape), results back in input order.
+        by_shape: dict[tuple[int, int], list[int]] = {}
+        for i, inst in enumerate(instances):
+            by_shape.setdefault((inst.num_variables, inst.num_values), []).append(i)
+        out: list[SolveResult | None] = [None] * len(instances)
+        for shape, index in by_shape.items():
+            policy = self._policy_for(mode, shape, index[0])
+            for start in range(0, len(index), self.config.batch_size):
+                part = index[start:start + self.config.batch_size]
+                chunk = [instances[i] for i in part]
+                if mode == "neural":
+                    solved = self._neural(chunk, policy)
+                else:
+                    solved = self._hybrid(chunk, policy, budget, unique, search=not mode.endswith("nosearch"), mode=mode)
+                for i, r in zip(part, solved):
+                    out[i] = r
+        return out  # type: ignore[return-value]
 
-    def _policy_for(self, mode: str):
+    def _policy_for(self, mode: str, shape: tuple[int, int], first: int):
         if "uniform" in mode:
             from .policy import UniformPolicy
 
             return UniformPolicy(self.config.seed)
-        if self._policy is None:
+        if not self._policies:
             raise ConfigError(f"mode {mode!r} needs a model: use HybridSolver.from_pretrained(...) or load(...)")
-        return self._policy
-
-    def _check_shapes(self, instances: list[Instance]) -> None:
-        if self.model is None:
-            return
-        c = self.model.config
-        for i, inst in enumerate(instances):
-            if inst.num_variables != c.num_variables or inst.num_values != c.num_values:
-                raise InvalidPuzzleError(
-                    f"the model was trained on {c.num_variables} variables x {c.num_values} values; "
-                    f"puzzle {i + 1} has {inst.num_variables} x {inst.num_values}", position=i)
+        if shape not in self._policies:
+            have = ", ".join(f"{v} variables x {k} values" for v, k in self._policies)
+            raise InvalidPuzzleError(
+                f"no model for puzzles of {shape[0]} variables x {shape[1]} values (the models were trained on "
+                f"{have}); use mode 'symbolic' or 'hybrid-uniform', or train one", position=first)
+        return self._policies[shape]
 
     # ---------------------------------------------------------------- neural
     def _neural(self, instances: list[Instance], policy) -> list[SolveResult]:
@@ -345,6 +354,10 @@ class HybridSolver:
         """Why ``v=k`` is not allowed: the violated constraint, or propagation."""
         values = np.array([m.bit_length() - 1 if m and not m & (m - 1) else -1 for m in run.masks])
         values[v] = k
+        explain = getattr(layer, "explain_conflict", None)
+        reason = explain(values, v) if explain is not None else None
+        if reason:
+            return reason
         verdict = layer.verify(values, run.instance.candidates)
         for violation in verdict.violations:
             if v in violation.variables:
@@ -387,6 +400,7 @@ class HybridSolver:
         return solve_symbolic(
             d, inst, sub_budget, unique=unique, variable_order=variable_order, value_order=value_order,
             mode=mode, trace=run.trace, stats=run.stats, candidates=masks_to_candidates(run.root, inst.num_values),
+            guide=getattr(policy, "name", "network") if run.probs is not None else "fewest candidates",
         )
 
 

@@ -80,6 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("domains", help="list registered domains")
 
+    p = sub.add_parser("explain", help="solve one puzzle and tell (and draw) how")
+    p.add_argument("domain")
+    p.add_argument("puzzle")
+    p.add_argument("--mode", choices=["hybrid", "hybrid-uniform"], default=None,
+                   help="default: hybrid when the domain has shipped weights, else hybrid-uniform")
+    p.add_argument("--png", default=None, help="write the boards cycle by cycle to this PNG")
+    p.add_argument("--weights", default=None)
+    p.add_argument("--device", default="auto")
+    _add_budget(p)
+
     p = sub.add_parser("bench", help="benchmark methods on the same puzzles")
     p.add_argument("target", help="a domain name, or 'train' for training throughput")
     _add_input(p)
@@ -157,6 +167,25 @@ def cmd_solve(args) -> int:
     return EXIT_OK if all(r.status is Status.SOLVED for r in results) else EXIT_UNSOLVED
 
 
+def cmd_explain(args) -> int:
+    from solvers.base import Budget
+
+    from .bridge import HybridSolver
+    from .weights import has_shipped_weights
+
+    domain = domains.get(args.domain)
+    instance = domain.parse(args.puzzle)
+    budget = Budget(max_nodes=args.max_nodes, max_seconds=args.max_seconds)
+    mode = args.mode or ("hybrid" if (args.weights or has_shipped_weights(domain.name)) else "hybrid-uniform")
+    solver = HybridSolver.load(domain.name, args.weights, device=args.device) if mode == "hybrid" else HybridSolver(domain)
+    [result] = solver.solve_instances([instance], mode=mode, budget=budget)
+    print(result.trace.render())
+    print(f"{result.status.value}\t{result.solution or result.puzzle}" + (f"\t{result.reason}" if result.reason else ""))
+    if args.png:
+        print(f"wrote {result.trace.plot(args.png)}")
+    return EXIT_OK if result.status is Status.SOLVED else EXIT_UNSOLVED
+
+
 def cmd_domains(args) -> int:
     for name in domains.available():
         d = domains.get(name)
@@ -193,7 +222,7 @@ def cmd_bench(args) -> int:
     return EXIT_INTERNAL if wrong else EXIT_OK
 
 
-COMMANDS = {"solve": cmd_solve, "domains": cmd_domains, "bench": cmd_bench}
+COMMANDS = {"solve": cmd_solve, "domains": cmd_domains, "bench": cmd_bench, "explain": cmd_explain}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,7 @@ def new_trace(domain: Domain, instance: Instance) -> Trace:
         variable_names=list(getattr(layer, "variable_names", [])),
         value_names=list(getattr(layer, "value_names", [])),
         givens=instance.givens.tolist(),
+        shape=tuple(instance.shape),
     )
 
 
@@ -50,6 +51,7 @@ def solve_symbolic(
     trace: Trace | None = None,
     stats: SolveStats | None = None,
     candidates=None,
+    guide: str = "fewest candidates",
 ) -> SolveResult:
     """Solve one instance by propagation and complete search.
 
@@ -77,7 +79,7 @@ def solve_symbolic(
         backtracks=result.backtracks,
         seconds=result.seconds,
         status=result.status.value,
-        guided=value_order is not None or variable_order is not None,
+        guide=guide,
     )
     stats.seconds += time.perf_counter() - start
     if result.status in (Status.SOLVED, Status.MULTIPLE_SOLUTIONS):

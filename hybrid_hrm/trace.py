@@ -44,7 +44,7 @@ class SearchRecord:
     backtracks: int
     seconds: float
     status: str
-    guided: bool
+    guide: str        # what ordered the search: "fewest candidates", "network", "uniform"
 
 
 @dataclass
@@ -59,6 +59,7 @@ class Trace:
     halt_reason: str = ""
     givens: list[int] | None = field(default=None, repr=False)
     final_values: list[int] | None = field(default=None, repr=False)
+    shape: tuple[int, ...] = ()
 
     def name(self, variable: int, value: int) -> str:
         var = self.variable_names[variable] if variable < len(self.variable_names) else str(variable)
@@ -91,10 +92,24 @@ class Trace:
         if self.search is not None:
             s = self.search
             lines.append(
-                f"search ({'network-guided' if s.guided else 'uniform'}): {s.status} after {s.nodes} nodes, "
+                f"search ({s.guide}): {s.status} after {s.nodes} nodes, "
                 f"{s.backtracks} backtracks, {s.seconds * 1000:.1f} ms"
             )
         return "\n".join(lines)
+
+    def plot(self, path: str, max_panels: int = 6):
+        """Draw the boards cycle by cycle to a PNG (see :mod:`hybrid_hrm.pictures`)."""
+        import domains
+
+        try:
+            custom = getattr(domains.get(self.domain), "draw_trace", None)
+        except LookupError:
+            custom = None
+        if custom is not None:
+            return custom(self, path)
+        from .pictures import plot_trace
+
+        return plot_trace(self, path, max_panels)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -60,7 +60,7 @@ class TrainConfig:
     warmup_steps: int = 20
     grad_clip: float = 1.0
     neural_share: float = 0.3           # share of a batch trained without the symbolic layer
-    commit_per_segment: int = 4         # right subgoals committed between segments
+    commit_per_segment: int = 2         # right subgoals committed between segments
     halt_exploration: float = 0.1       # HRM's ACT exploration probability
     ema_decay: float = 0.999            # used when model.recursion == "trm"
     seed: int = 0
@@ -274,9 +274,12 @@ class Trainer:
                         local[r, picks, prediction[r, picks]] = True
                 local[rows] = self.layer.prune(local[rows])
                 cand[active] = local
-            # ACT: drop instances the Q-head halts (single process only: DDP ranks must stay in step).
+            # ACT: drop instances the Q-head halts, and those propagation has fully
+            # decided (symbolic halting: nothing left to learn on them). Single
+            # process only: DDP ranks must run the same number of steps.
             if not self.info.enabled:
                 halt = (out.q_halt.detach().float().cpu().numpy() > 0) & (segment + 1 >= min_segments[active])
+                halt |= (cand[active].sum(-1) == 1).all(-1)
                 if halt.all():
                     break
                 if halt.any():

@@ -25,7 +25,15 @@ def shipped_weights() -> dict[str, Path]:
     }
 
 
-def has_shipped_weights(domain: str) -> bool:
-    """Does the package ship a model for this domain (``sudoku`` -> ``sudoku9``)?"""
+def shipped_for(name: str) -> list[Path]:
+    """Shipped models for a domain name (``sudoku``: every ``sudoku*`` model,
+    one per size) or for one model name (``sudoku4``)."""
     names = shipped_weights()
-    return domain in names or any(n.startswith(domain) for n in names)
+    if name in names:
+        return [names[name]]
+    return [p for n, p in names.items() if n.rstrip("0123456789") == name]
+
+
+def has_shipped_weights(domain: str) -> bool:
+    """Does the package ship a model for this domain?"""
+    return bool(shipped_for(domain))

@@ -117,7 +117,7 @@ def test_uniqueness_is_reported(sudoku, solver4):
 
 
 def test_errors_are_typed(sudoku, solver4):
-    with pytest.raises(InvalidPuzzleError, match="trained on 16 variables"):
+    with pytest.raises(InvalidPuzzleError, match="no model for puzzles of 81 variables"):
         solver4.solve(HARD, mode="hybrid")
     with pytest.raises(ConfigError, match="unknown mode"):
         solver4.solve(".13.....3..4....", mode="magic")
