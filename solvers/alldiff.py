@@ -78,6 +78,7 @@ class AllDifferentLayer:
         for u, g in enumerate(self.groups):
             membership[u, list(g)] = 1.0
         self._membership = membership                                   # [U, V]
+        self._membership_t = np.ascontiguousarray(membership.T)         # [V, U]
         self._exact = np.array([len(g) == K for g in self.groups])      # [U]
         peer_matrix = np.zeros((V, V), dtype=np.float32)
         for v, ps in enumerate(self.peers):
@@ -159,12 +160,12 @@ class AllDifferentLayer:
         for _ in range(max_iterations):
             counts = cand.sum(-1)                                       # [B, V]
             fixed = (cand & (counts == 1)[..., None]).astype(np.float32)
-            taken = np.einsum("vw,bwk->bvk", peer, fixed) > 0           # [B, V, K]
+            taken = np.matmul(peer, fixed) > 0                          # [B, V, K]
             new = cand & ~taken
-            per_group = np.einsum("uv,bvk->buk", member, new.astype(np.float32))
+            per_group = np.matmul(member, new.astype(np.float32))       # [B, U, K]
             dead |= ((per_group == 0) & exact).any((1, 2))
             unique = ((per_group == 1) & exact).astype(np.float32)      # [B, U, K]
-            forced = (np.einsum("uv,buk->bvk", member, unique) > 0) & new
+            forced = (np.matmul(self._membership_t, unique) > 0) & new  # [B, V, K]
             has_forced = forced.any(-1)
             dead |= forced.sum(-1).max(-1) > 1
             new = np.where(has_forced[..., None], forced, new)
@@ -237,6 +238,24 @@ class AllDifferentLayer:
                     seen[k] = v
         complete = bool((values >= 0).all())
         return Verdict(consistent=not violations, complete=complete, violations=tuple(violations))
+
+    def explain_conflict(self, values: np.ndarray, variable: int) -> str | None:
+        """Why ``variable``'s value in ``values`` breaks a group, naming it first.
+
+        >>> layer = AllDifferentLayer([[0, 1]], 2, variable_names=["a", "b"], group_names=["pair"])
+        >>> layer.explain_conflict(np.array([1, 1]), 0)
+        'a=1 conflicts with b=1 (pair)'
+        """
+        k = int(values[variable])
+        for u, group in enumerate(self.groups):
+            if variable not in group:
+                continue
+            for w in group:
+                if w != variable and int(values[w]) == k:
+                    name = self.value_names[k]
+                    return (f"{self.variable_names[variable]}={name} conflicts with "
+                            f"{self.variable_names[w]}={name} ({self.group_names[u]})")
+        return None
 
     def verify_batch(self, values: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
         """``[B]``: is each complete assignment ``values [B, V]`` valid (vectorized)?
