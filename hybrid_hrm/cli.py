@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_budget(p)
 
     p = sub.add_parser("bench", help="benchmark methods on the same puzzles")
-    p.add_argument("target", help="a domain name, or 'train' for training throughput")
+    p.add_argument("target", help="a domain name, 'train' (training throughput) or 'reliability'")
     _add_input(p)
     p.add_argument("--methods", default="symbolic,python-constraint")
     p.add_argument("--out", default=None, help="JSON report path (default bench-out/<target>.json)")
@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", default=None)
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=_nonneg_int, default=0)
+    p.add_argument("--scale", type=_nonneg_float, default=1.0, help="reliability: share of the full case count")
     _add_budget(p)
 
     from .train_cli import add_train_parser
@@ -201,6 +202,8 @@ def cmd_bench(args) -> int:
         from .bench_train import run_train_benchmark
 
         return run_train_benchmark(args)
+    if args.target == "reliability":
+        return run_reliability_benchmark(args)
     domain = domains.get(args.target)
     if not (args.puzzles or args.file or args.collection):
         args.collection = "top1465"
@@ -220,6 +223,22 @@ def cmd_bench(args) -> int:
         print(f"wrote {bench.plot_report(report, args.plot)}")
     wrong = sum(m["wrong"] for m in report["methods"].values())
     return EXIT_INTERNAL if wrong else EXIT_OK
+
+
+def run_reliability_benchmark(args) -> int:
+    from . import bench
+    from .reliability import run_reliability
+    from .weights import has_shipped_weights
+
+    modes = tuple(m.strip() for m in args.methods.split(",")) if args.methods != "symbolic,python-constraint" else None
+    if modes is None:
+        modes = ("symbolic", "hybrid-uniform") + (("hybrid",) if args.weights or has_shipped_weights("sudoku") else ())
+    print(f"{'category':<22} {'cases':>7} {'failures':>9}", flush=True)
+    report = run_reliability(scale=args.scale, seed=args.seed, modes=modes, weights=args.weights,
+                             progress=lambda line: print(line, flush=True))
+    print(f"{'total':<22} {report['total_cases']:>7} {report['total_failures']:>9}")
+    print(f"wrote {bench.write_report(report, args.out or 'bench-out/reliability.json')}")
+    return EXIT_OK if report["total_failures"] == 0 else EXIT_INTERNAL
 
 
 COMMANDS = {"solve": cmd_solve, "domains": cmd_domains, "bench": cmd_bench, "explain": cmd_explain}

@@ -67,6 +67,7 @@ class TrainConfig:
     minutes: float | None = None
     max_steps: int | None = None
     checkpoint_seconds: float = 120.0
+    checkpoint_steps: int | None = None   # also save every this many batches
     device: str = "auto"
     threads: int | None = None
     model: dict[str, Any] = field(default_factory=dict)   # HRMConfig overrides
@@ -342,7 +343,8 @@ class Trainer:
             bar.update(1)
             bar.set_postfix(loss=f"{metrics['loss']:.3f}", cell=f"{metrics['cell_acc']:.3f}",
                             exact=f"{metrics['exact']:.2f}", refresh=False)
-            if time.perf_counter() - last_save >= c.checkpoint_seconds:
+            due_by_steps = c.checkpoint_steps is not None and self.step % c.checkpoint_steps == 0
+            if due_by_steps or time.perf_counter() - last_save >= c.checkpoint_seconds:
                 self.save()
                 last_save = time.perf_counter()
         bar.close()
@@ -421,6 +423,7 @@ def config_from_args(args) -> TrainConfig:
         eval_puzzles=args.eval_puzzles, batch_size=args.batch_size, segments=args.segments, lr=args.lr,
         seed=args.seed, minutes=args.minutes, warmup_steps=args.warmup_steps, max_steps=args.max_steps, device=args.device,
         threads=args.threads, checkpoint_seconds=args.checkpoint_seconds, model=model,
+        checkpoint_steps=args.checkpoint_steps,
     )
 
 

@@ -23,6 +23,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--checkpoint-seconds", type=float, default=120.0)
+    p.add_argument("--checkpoint-steps", type=int, default=None, help="also checkpoint every N batches")
     p.add_argument("--hidden", type=int, default=None)
     p.add_argument("--heads", type=int, default=None)
     p.add_argument("--h-layers", type=int, default=None)
