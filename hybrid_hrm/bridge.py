@@ -8,7 +8,8 @@ the current candidate arrays of a batch of instances:
    ``min_confidence``);
 2. the symbolic layer **verifies** each: a value no longer among its
    variable's candidates is rejected with the violated constraint as the
-   reason; an accepted one is committed and **propagated**;
+   reason (a layer may add its own check, ``check_subgoal(masks, v, k)``,
+   returning a reason); an accepted one is committed and **propagated**;
 3. a commit that leads to a contradiction is **backed out** and its value
    marked refuted (chronological backtracking over the commits, so every
    refutation is sound relative to the commits still standing);
@@ -321,6 +322,12 @@ class HybridSolver:
             if not mask >> k & 1:
                 rejected.append((v, k, self._reject_reason(run, layer, v, k)))
                 continue
+            # A layer may check subgoals beyond candidates (e.g. waypoints off every shortest path).
+            check = getattr(layer, "check_subgoal", None)
+            why = check(run.masks, v, k) if check is not None else None
+            if why:
+                rejected.append((v, k, why))
+                continue
             if mask == 1 << k:
                 continue  # already implied by an earlier commit's propagation
             if budget.max_nodes is not None and run.stats.search_nodes >= budget.max_nodes:
@@ -401,6 +408,7 @@ class HybridSolver:
             d, inst, sub_budget, unique=unique, variable_order=variable_order, value_order=value_order,
             mode=mode, trace=run.trace, stats=run.stats, candidates=masks_to_candidates(run.root, inst.num_values),
             guide=getattr(policy, "name", "network") if run.probs is not None else "fewest candidates",
+            probs=run.probs,
         )
 
 

@@ -52,6 +52,7 @@ def solve_symbolic(
     stats: SolveStats | None = None,
     candidates=None,
     guide: str = "fewest candidates",
+    probs=None,
 ) -> SolveResult:
     """Solve one instance by propagation and complete search.
 
@@ -72,7 +73,7 @@ def solve_symbolic(
         )
     layer = domain.layer(instance)
     cand = instance.candidates if candidates is None else candidates
-    result = domain_search(domain, instance, layer, cand, budget, unique, variable_order, value_order)
+    result = domain_search(domain, instance, layer, cand, budget, unique, variable_order, value_order, probs)
     stats.search_nodes += result.nodes
     trace.search = SearchRecord(
         nodes=result.nodes,
@@ -96,10 +97,19 @@ def solve_symbolic(
     return unsolved_result(domain, instance, result.status, mode=mode, reason=reason, trace=trace, stats=stats)
 
 
-def domain_search(domain, instance, layer, candidates, budget, unique, variable_order, value_order):
-    """Run :func:`solvers.search.search` from a candidate array."""
+def domain_search(domain, instance, layer, candidates, budget, unique, variable_order, value_order, probs=None):
+    """Complete search from a candidate array.
+
+    A domain with its own complete search (e.g. graph search for mazes)
+    defines ``search_instance(instance, candidates, budget, unique, probs)``
+    returning a :class:`~solvers.search.SearchResult`; the rest use
+    :func:`solvers.search.search` with the given orders.
+    """
     from solvers.search import search
 
+    own = getattr(domain, "search_instance", None)
+    if own is not None:
+        return own(instance, candidates, budget, unique=unique, probs=probs)
     return search(
         layer,
         layer.masks(candidates),
