@@ -73,7 +73,7 @@ class BridgeConfig:
             raise ConfigError(f"min_confidence must be in [0, 1], got {self.min_confidence!r}")
 
 
-@dataclass
+@dataclass(eq=False)
 class _Run:
     """Loop state of one instance."""
 
@@ -237,20 +237,29 @@ class HybridSolver:
 
     # ---------------------------------------------------------------- hybrid
     def _hybrid(self, instances, policy, budget: Budget, unique: bool, search: bool, mode: str) -> list[SolveResult]:
-        start = time.perf_counter()
+        """Loop over a batch, then finish each instance; ``stats.seconds`` is the
+        instance's own start and finish time plus an equal share of the batched loop."""
         layer = self.domain.layer(instances[0])
-        runs = [self._start(inst, layer) for inst in instances]
+        runs = []
+        for inst in instances:
+            start = time.perf_counter()
+            run = self._start(inst, layer)
+            run.stats.seconds = time.perf_counter() - start
+            runs.append(run)
         active = [r for r in runs if r.status is None]
+        in_loop = {id(r) for r in active}
         loop_start = time.perf_counter()
         self._loop(active, policy, layer, budget)
         loop_share = (time.perf_counter() - loop_start) / max(len(active), 1)
         results = []
-        for r in runs:
-            r.stats.seconds = loop_share if r in active else 0.0
-            results.append(self._finish(r, layer, budget, unique, search, mode, policy))
-        if not active:
-            pass
-        del start
+        for run in runs:
+            if id(run) in in_loop:
+                run.stats.seconds += loop_share
+            start = time.perf_counter()
+            result = self._finish(run, layer, budget, unique, search, mode, policy)
+            if result.trace is None or result.trace.search is None:  # solve_symbolic adds its own time
+                result.stats.seconds += time.perf_counter() - start
+            results.append(result)
         return results
 
     def _start(self, inst: Instance, layer) -> _Run:
