@@ -21,7 +21,7 @@ import abc
 import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Sequence
+from typing import Any, ClassVar, Iterable
 
 import numpy as np
 

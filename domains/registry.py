@@ -65,7 +65,9 @@ def _load_plugins() -> None:
             warnings.warn(f"ignoring domain plugin with invalid name {entry.name!r}", stacklevel=2)
             continue
         if entry.name in _factories:
-            warnings.warn(f"domain plugin {entry.name!r} ({entry.value}) shadows a registered name; ignored", stacklevel=2)
+            warnings.warn(
+                f"domain plugin {entry.name!r} ({entry.value}) shadows a registered name; ignored", stacklevel=2
+            )
             continue
         _factories[entry.name] = _lazy(entry)
 

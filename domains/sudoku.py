@@ -176,7 +176,7 @@ class SudokuDomain(Domain):
         chars = ["." if v < 0 else SYMBOLS[v] for v in vals.tolist()]
         if not grid:
             return "".join(chars)
-        return "\n".join("".join(chars[r * n:(r + 1) * n]) for r in range(n))
+        return "\n".join("".join(chars[r * n : (r + 1) * n]) for r in range(n))
 
     # ---------------------------------------------------------------- layer
     def layer(self, instance: Instance) -> AllDifferentLayer:
@@ -199,7 +199,7 @@ class SudokuDomain(Domain):
             return np.concatenate([b * box + rng.permutation(box) for b in bands])
 
         rows, cols = line_order(), line_order()
-        grid = (rows[:, None] * n + cols[None, :])
+        grid = rows[:, None] * n + cols[None, :]
         if rng.random() < 0.5:
             grid = grid.T
         return grid.reshape(-1), rng.permutation(n)

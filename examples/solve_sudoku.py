@@ -15,7 +15,7 @@ from domains.collections import collection_lines
 FAMOUS = {
     "AI Escargot (Inkala 2006)": "1....7.9..3..2...8..96..5....53..9...1..8...26....4...3......1..4......7..7...3..",
     "Inkala 2012 'world's hardest'": "8..........36......7..9.2...5...7.......457.....1...3...1....68..85...1..9....4..",
-    "Platinum Blonde": ".......12........3..23..4....1....5..4.9...6...7..8.......21...3..6...9.........",
+    "Platinum Blonde": (".......12........3..23..4....1....5..4.9...6...7..8.......21...3..6...9........."),
 }
 
 
@@ -26,16 +26,17 @@ def main() -> None:
     solver = hh.HybridSolver.from_pretrained("sudoku")
     for name, puzzle in FAMOUS.items():
         r = solver.solve(puzzle)
-        print(f"{name}: {r.status} in {r.stats.seconds * 1000:.1f} ms, {r.stats.cycles} cycles, "
-              f"{r.stats.accepted}/{r.stats.proposed} subgoals accepted, {r.stats.search_nodes} nodes")
+        print(
+            f"{name}: {r.status} in {r.stats.seconds * 1000:.1f} ms, {r.stats.cycles} cycles, "
+            f"{r.stats.accepted}/{r.stats.proposed} subgoals accepted, {r.stats.search_nodes} nodes"
+        )
         print(f"  {r.solution}")
     batch = collection_lines("top1465", limit=args.limit)
     start = time.perf_counter()
     results = solver.solve(batch)
     seconds = time.perf_counter() - start
     solved = sum(r.status is hh.Status.SOLVED for r in results)
-    print(f"batch: {solved}/{len(batch)} solved and verified in {seconds:.2f} s "
-          f"({len(batch) / seconds:.0f} puzzles/s)")
+    print(f"batch: {solved}/{len(batch)} solved and verified in {seconds:.2f} s ({len(batch) / seconds:.0f} puzzles/s)")
 
 
 if __name__ == "__main__":

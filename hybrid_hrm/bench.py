@@ -189,7 +189,10 @@ def summarize(domain: Domain, instances: list[Instance], outcomes: list[Outcome]
     }
 
 
-HEADER = f"{'method':<18} {'solved':>7} {'wrong':>6} {'unsolved':>8} {'median ms':>10} {'p95 ms':>9} {'nodes':>8} {'puzzles/s':>10}"
+HEADER = (
+    f"{'method':<18} {'solved':>7} {'wrong':>6} {'unsolved':>8} {'median ms':>10} {'p95 ms':>9} "
+    f"{'nodes':>8} {'puzzles/s':>10}"
+)
 
 
 def format_row(name: str, m: dict) -> str:

@@ -14,12 +14,10 @@ the same machine: 41 puzzle-segments/s and 23 ms per batch-1 forward.
 
 from __future__ import annotations
 
-import json
 import platform
 import tempfile
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import torch
 
@@ -27,8 +25,15 @@ from .bench import write_report
 from .model import HRM, HRMConfig
 from .train import DEFAULT_MODEL, TrainConfig, Trainer
 
-REFERENCE_MODEL = {"hidden": 128, "heads": 4, "expansion": 4.0, "h_layers": 2, "l_layers": 2,
-                   "h_cycles": 2, "l_cycles": 2}
+REFERENCE_MODEL = {
+    "hidden": 128,
+    "heads": 4,
+    "expansion": 4.0,
+    "h_layers": 2,
+    "l_layers": 2,
+    "h_cycles": 2,
+    "l_cycles": 2,
+}
 CONFIGS = {"default": (DEFAULT_MODEL, 128), "reference": (REFERENCE_MODEL, 64)}
 
 
@@ -51,9 +56,20 @@ def forward_latency_ms(model: HRM, batch: int, repeats: int) -> float:
 def training_throughput(model_cfg: dict, batch: int, steps: int, threads: int, seed: int) -> float:
     """Puzzle-segments per second of the training engine on 9x9 Sudoku."""
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = TrainConfig(domain="sudoku", size=9, source="forum_hardest:train", train_puzzles=256,
-                          eval_puzzles=16, batch_size=batch, max_steps=steps + 1, model=model_cfg,
-                          threads=threads, seed=seed, checkpoint_seconds=1e9, halt_exploration=0.0)
+        cfg = TrainConfig(
+            domain="sudoku",
+            size=9,
+            source="forum_hardest:train",
+            train_puzzles=256,
+            eval_puzzles=16,
+            batch_size=batch,
+            max_steps=steps + 1,
+            model=model_cfg,
+            threads=threads,
+            seed=seed,
+            checkpoint_seconds=1e9,
+            halt_exploration=0.0,
+        )
         trainer = Trainer(cfg, tmp, progress=False)
         trainer.train_batch()  # warm-up
         start = time.perf_counter()
@@ -79,9 +95,11 @@ def run_train_benchmark(args) -> int:
             "model": model_cfg,
         }
         r = rows[name]
-        print(f"{name:<10} params {r['params']:>8,}  batch {batch:>3}  train {r['train_puzzle_segments_per_s']:7.1f} "
-              f"puzzle-segments/s  forward b1 {r['forward_b1_ms']:6.2f} ms  b256 {r['forward_b256_ms']:8.1f} ms",
-              flush=True)
+        print(
+            f"{name:<10} params {r['params']:>8,}  batch {batch:>3}  train {r['train_puzzle_segments_per_s']:7.1f} "
+            f"puzzle-segments/s  forward b1 {r['forward_b1_ms']:6.2f} ms  b256 {r['forward_b256_ms']:8.1f} ms",
+            flush=True,
+        )
     report = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
@@ -91,6 +109,6 @@ def run_train_benchmark(args) -> int:
         "configs": rows,
     }
     out = write_report(report, args.out or "bench-out/train.json")
-    print(f"reference HRM code at the reference config: 41 puzzle-segments/s, 23 ms batch-1 forward")
+    print("reference HRM code at the reference config: 41 puzzle-segments/s, 23 ms batch-1 forward")
     print(f"wrote {out}")
     return 0

@@ -33,11 +33,10 @@ Examples
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -67,8 +66,15 @@ class BridgeConfig:
     def __post_init__(self) -> None:
         for name in ("max_cycles", "subgoals_per_cycle", "batch_size"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0 or (name == "batch_size" and value < 1):
-                raise ConfigError(f"BridgeConfig.{name} must be a whole number >= {int(name == 'batch_size')}, got {value!r}")
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < 0
+                or (name == "batch_size" and value < 1)
+            ):
+                raise ConfigError(
+                    f"BridgeConfig.{name} must be a whole number >= {int(name == 'batch_size')}, got {value!r}"
+                )
         if not isinstance(self.min_confidence, (int, float)) or not (0.0 <= self.min_confidence <= 1.0):
             raise ConfigError(f"min_confidence must be in [0, 1], got {self.min_confidence!r}")
 
@@ -108,8 +114,9 @@ class HybridSolver:
         ``"auto"`` (CUDA when present, else CPU), ``"cpu"``, ``"cuda:1"``...
     """
 
-    def __init__(self, domain: str | Domain = "sudoku", model=None, config: BridgeConfig | None = None,
-                 device: str = "auto") -> None:
+    def __init__(
+        self, domain: str | Domain = "sudoku", model=None, config: BridgeConfig | None = None, device: str = "auto"
+    ) -> None:
         self.domain = domains.get(domain) if isinstance(domain, str) else domain
         self.config = config or BridgeConfig()
         models = [] if model is None else list(model) if isinstance(model, (list, tuple)) else [model]
@@ -126,8 +133,9 @@ class HybridSolver:
 
     # -------------------------------------------------------------- loading
     @classmethod
-    def from_pretrained(cls, name: str = "sudoku", *, device: str = "auto",
-                        config: BridgeConfig | None = None) -> "HybridSolver":
+    def from_pretrained(
+        cls, name: str = "sudoku", *, device: str = "auto", config: BridgeConfig | None = None
+    ) -> "HybridSolver":
         """A solver with the model shipped inside the package (no network access).
 
         >>> HybridSolver.from_pretrained("no-such-model")
@@ -143,14 +151,17 @@ class HybridSolver:
         if not paths:
             from .weights import shipped_weights
 
-            raise CheckpointError(f"no pretrained model {name!r}; shipped: {', '.join(sorted(shipped_weights())) or 'none'}")
+            raise CheckpointError(
+                f"no pretrained model {name!r}; shipped: {', '.join(sorted(shipped_weights())) or 'none'}"
+            )
         dev = resolve_device(device)
         models = [load_model(p, device=dev)[0] for p in paths]
         return cls(models[0].config.domain or name, models, config, device)
 
     @classmethod
-    def load(cls, domain: str | None, weights: str | None = None, *, device: str = "auto",
-             config: BridgeConfig | None = None) -> "HybridSolver":
+    def load(
+        cls, domain: str | None, weights: str | None = None, *, device: str = "auto", config: BridgeConfig | None = None
+    ) -> "HybridSolver":
         """A solver from a checkpoint path (a run directory or ``.safetensors``), or the shipped one."""
         from .checkpoint import load_model
         from .model import resolve_device
@@ -163,8 +174,13 @@ class HybridSolver:
         return cls(domain or model.config.domain, model, config, device)
 
     # --------------------------------------------------------------- solving
-    def solve(self, puzzles: str | Instance | Sequence[str | Instance], mode: str = "hybrid",
-              budget: Budget | None = None, unique: bool = False) -> SolveResult | list[SolveResult]:
+    def solve(
+        self,
+        puzzles: str | Instance | Sequence[str | Instance],
+        mode: str = "hybrid",
+        budget: Budget | None = None,
+        unique: bool = False,
+    ) -> SolveResult | list[SolveResult]:
         """Solve one puzzle (text or instance) or a list of them (one result each)."""
         single = isinstance(puzzles, (str, bytes, Instance))
         items = [puzzles] if single else list(puzzles)
@@ -172,8 +188,9 @@ class HybridSolver:
         results = self.solve_instances(instances, mode=mode, budget=budget, unique=unique)
         return results[0] if single else results
 
-    def solve_instances(self, instances: list[Instance], mode: str = "hybrid", budget: Budget | None = None,
-                        unique: bool = False) -> list[SolveResult]:
+    def solve_instances(
+        self, instances: list[Instance], mode: str = "hybrid", budget: Budget | None = None, unique: bool = False
+    ) -> list[SolveResult]:
         if mode not in MODES:
             raise ConfigError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
         budget = budget or Budget()
@@ -187,12 +204,14 @@ class HybridSolver:
         for shape, index in by_shape.items():
             policy = self._policy_for(mode, shape, index[0])
             for start in range(0, len(index), self.config.batch_size):
-                part = index[start:start + self.config.batch_size]
+                part = index[start : start + self.config.batch_size]
                 chunk = [instances[i] for i in part]
                 if mode == "neural":
                     solved = self._neural(chunk, policy)
                 else:
-                    solved = self._hybrid(chunk, policy, budget, unique, search=not mode.endswith("nosearch"), mode=mode)
+                    solved = self._hybrid(
+                        chunk, policy, budget, unique, search=not mode.endswith("nosearch"), mode=mode
+                    )
                 for i, r in zip(part, solved):
                     out[i] = r
         return out  # type: ignore[return-value]
@@ -208,7 +227,9 @@ class HybridSolver:
             have = ", ".join(f"{v} variables x {k} values" for v, k in self._policies)
             raise InvalidPuzzleError(
                 f"no model for puzzles of {shape[0]} variables x {shape[1]} values (the models were trained on "
-                f"{have}); use mode 'symbolic' or 'hybrid-uniform', or train one", position=first)
+                f"{have}); use mode 'symbolic' or 'hybrid-uniform', or train one",
+                position=first,
+            )
         return self._policies[shape]
 
     # ---------------------------------------------------------------- neural
@@ -224,15 +245,20 @@ class HybridSolver:
         share = (time.perf_counter() - start) / len(instances)
         results = []
         for inst, probs in zip(instances, step.probs):
-            stats = SolveStats(cycles=max(1, self.config.max_cycles), network_calls=self.config.max_cycles, seconds=share)
+            stats = SolveStats(
+                cycles=max(1, self.config.max_cycles), network_calls=self.config.max_cycles, seconds=share
+            )
             values = probs.argmax(-1)
             verdict = self.domain.verify(inst, values)
             if verdict.valid:
                 results.append(verified_result(self.domain, inst, values, mode="neural", stats=stats))
             else:
                 reason = f"the network's answer failed the verifier: {verdict.reason() or 'incomplete'}"
-                results.append(unsolved_result(self.domain, inst, Status.BUDGET_EXHAUSTED, mode="neural",
-                                               reason=reason[:300], stats=stats))
+                results.append(
+                    unsolved_result(
+                        self.domain, inst, Status.BUDGET_EXHAUSTED, mode="neural", reason=reason[:300], stats=stats
+                    )
+                )
         return results
 
     # ---------------------------------------------------------------- hybrid
@@ -323,8 +349,11 @@ class HybridSolver:
         run.last_pred = pred
         order = np.flatnonzero(undecided)
         order = order[np.argsort(-confidence[order], kind="stable")]
-        proposals = [(int(v), int(pred[v]), float(confidence[v])) for v in order[: self.config.subgoals_per_cycle]
-                     if confidence[v] >= self.config.min_confidence]
+        proposals = [
+            (int(v), int(pred[v]), float(confidence[v]))
+            for v in order[: self.config.subgoals_per_cycle]
+            if confidence[v] >= self.config.min_confidence
+        ]
         accepted, rejected, backed = [], [], []
         for v, k, _conf in proposals:
             mask = run.masks[v]
@@ -357,12 +386,19 @@ class HybridSolver:
         if run.status is None:
             self._check_complete(run)
         after = sum(m.bit_count() for m in run.masks)
-        run.trace.cycles.append(CycleRecord(
-            cycle=cycle, proposed=proposals, accepted=accepted, rejected=rejected,
-            pruned=max(before - after, 0), changed_by_l=changed,
-            decided=sum(1 for m in run.masks if m and not m & (m - 1)), backed_out=backed,
-            candidate_counts=[m.bit_count() for m in run.masks],
-        ))
+        run.trace.cycles.append(
+            CycleRecord(
+                cycle=cycle,
+                proposed=proposals,
+                accepted=accepted,
+                rejected=rejected,
+                pruned=max(before - after, 0),
+                changed_by_l=changed,
+                decided=sum(1 for m in run.masks if m and not m & (m - 1)),
+                backed_out=backed,
+                candidate_counts=[m.bit_count() for m in run.masks],
+            )
+        )
         if run.status is Status.SOLVED:
             run.trace.halt_reason = f"verified complete and valid after cycle {cycle}"
 
@@ -387,11 +423,11 @@ class HybridSolver:
         while run.trail:
             masks, v, k = run.trail.pop()
             backed.append((v, k))
-            masks[v] &= ~(1 << k)            # refuted under the commits still standing
+            masks[v] &= ~(1 << k)  # refuted under the commits still standing
             if masks[v] and layer.propagate(masks, None):
                 run.masks = masks
                 if not run.trail:
-                    run.root = list(masks)   # a proven refutation at the root
+                    run.root = list(masks)  # a proven refutation at the root
                 return backed
         run.status = Status.UNSOLVABLE
         run.reason = "every value was refuted: no solution"
@@ -403,19 +439,35 @@ class HybridSolver:
         if run.status is Status.SOLVED and not unique:
             return verified_result(d, inst, run.values, mode=mode, trace=run.trace, stats=run.stats)
         if run.status is Status.UNSOLVABLE:
-            return unsolved_result(d, inst, Status.UNSOLVABLE, mode=mode, reason=run.reason, trace=run.trace,
-                                   stats=run.stats)
+            return unsolved_result(
+                d, inst, Status.UNSOLVABLE, mode=mode, reason=run.reason, trace=run.trace, stats=run.stats
+            )
         if run.halted:
             run.trace.halt_reason = run.halted
         if not search and run.status is None:
-            return unsolved_result(d, inst, Status.BUDGET_EXHAUSTED, mode=mode, trace=run.trace, stats=run.stats,
-                                   reason=f"the loop did not finish ({run.halted}); no search in this mode")
+            return unsolved_result(
+                d,
+                inst,
+                Status.BUDGET_EXHAUSTED,
+                mode=mode,
+                trace=run.trace,
+                stats=run.stats,
+                reason=f"the loop did not finish ({run.halted}); no search in this mode",
+            )
         remaining = None if budget.max_nodes is None else max(budget.max_nodes - run.stats.search_nodes, 0)
         sub_budget = Budget(max_nodes=remaining, max_seconds=budget.max_seconds)
         variable_order, value_order = _orders(run.probs, policy, self.config.seed)
         return solve_symbolic(
-            d, inst, sub_budget, unique=unique, variable_order=variable_order, value_order=value_order,
-            mode=mode, trace=run.trace, stats=run.stats, candidates=masks_to_candidates(run.root, inst.num_values),
+            d,
+            inst,
+            sub_budget,
+            unique=unique,
+            variable_order=variable_order,
+            value_order=value_order,
+            mode=mode,
+            trace=run.trace,
+            stats=run.stats,
+            candidates=masks_to_candidates(run.root, inst.num_values),
             guide=getattr(policy, "name", "network") if run.probs is not None else "fewest candidates",
             probs=run.probs,
         )
@@ -427,7 +479,7 @@ def _orders(probs: np.ndarray | None, policy, seed: int):
         return None, None
     if getattr(policy, "name", "") == "uniform":
         rng = np.random.default_rng(seed)
-        probs = probs * rng.random(probs.shape)      # uniform random order among candidates
+        probs = probs * rng.random(probs.shape)  # uniform random order among candidates
     top = probs.max(-1).tolist()
     ranked = np.argsort(-probs, axis=-1, kind="stable").tolist()
 
@@ -446,8 +498,14 @@ def _orders(probs: np.ndarray | None, policy, seed: int):
     return variable_order, value_order
 
 
-def solve(puzzles, domain: str = "sudoku", mode: str = "hybrid", budget: Budget | None = None,
-          unique: bool = False, device: str = "auto"):
+def solve(
+    puzzles,
+    domain: str = "sudoku",
+    mode: str = "hybrid",
+    budget: Budget | None = None,
+    unique: bool = False,
+    device: str = "auto",
+):
     """One-call solving: ``hybrid_hrm.solve(text)`` (shipped model when the mode needs one)."""
     needs_model = mode in ("hybrid", "hybrid-nosearch", "neural")
     solver = HybridSolver.from_pretrained(domain, device=device) if needs_model else HybridSolver(domain)
@@ -462,8 +520,9 @@ def _bench_method(mode: str):
         if mode in ("hybrid-uniform", "hybrid-uniform-nosearch"):
             solver = HybridSolver(domain, None, BridgeConfig(seed=config.seed))
         else:
-            solver = HybridSolver.load(domain.name, config.weights, device=config.device,
-                                       config=BridgeConfig(seed=config.seed))
+            solver = HybridSolver.load(
+                domain.name, config.weights, device=config.device, config=BridgeConfig(seed=config.seed)
+            )
         results = solver.solve_instances(instances, mode=mode, budget=config.budget)
         outcomes = []
         for r in results:

@@ -140,7 +140,8 @@ def _load_state(model: HRM, state: dict[str, torch.Tensor], where: Path | str) -
     for name, tensor in state.items():
         if tensor.shape != expected[name].shape:
             raise CheckpointError(
-                f"{where}: tensor {name} has shape {tuple(tensor.shape)}, the config needs {tuple(expected[name].shape)}"
+                f"{where}: tensor {name} has shape {tuple(tensor.shape)}, "
+                f"the config needs {tuple(expected[name].shape)}"
             )
         if not torch.isfinite(tensor).all():
             raise CheckpointError(f"{where}: tensor {name} holds NaN or infinite values")
@@ -171,8 +172,9 @@ def save_training_checkpoint(
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
         save_model(inference_model, tmp / "model.safetensors", meta)
-        save_file({k: v.detach().contiguous().cpu() for k, v in _unshared_state(model).items()},
-                  str(tmp / "raw.safetensors"))
+        save_file(
+            {k: v.detach().contiguous().cpu() for k, v in _unshared_state(model).items()}, str(tmp / "raw.safetensors")
+        )
         torch.save(resume, tmp / "resume.pt")
         final = ckpt_root / name
         if final.exists():

@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -70,8 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="solve puzzles")
     p.add_argument("domain")
     _add_input(p)
-    p.add_argument("--mode", choices=["hybrid", "symbolic", "neural"], default=None,
-                   help="default: hybrid when the domain has shipped weights, else symbolic")
+    p.add_argument(
+        "--mode",
+        choices=["hybrid", "symbolic", "neural"],
+        default=None,
+        help="default: hybrid when the domain has shipped weights, else symbolic",
+    )
     p.add_argument("--weights", help="a checkpoint directory or .safetensors file (default: shipped)")
     p.add_argument("--unique", action="store_true", help="also check the solution is unique")
     p.add_argument("--json", action="store_true", help="one JSON object per puzzle")
@@ -83,8 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="solve one puzzle and tell (and draw) how")
     p.add_argument("domain")
     p.add_argument("puzzle")
-    p.add_argument("--mode", choices=["hybrid", "hybrid-uniform"], default=None,
-                   help="default: hybrid when the domain has shipped weights, else hybrid-uniform")
+    p.add_argument(
+        "--mode",
+        choices=["hybrid", "hybrid-uniform"],
+        default=None,
+        help="default: hybrid when the domain has shipped weights, else hybrid-uniform",
+    )
     p.add_argument("--png", default=None, help="write the boards cycle by cycle to this PNG")
     p.add_argument("--weights", default=None)
     p.add_argument("--device", default="auto")
@@ -178,10 +185,14 @@ def cmd_explain(args) -> int:
     instance = domain.parse(args.puzzle)
     budget = Budget(max_nodes=args.max_nodes, max_seconds=args.max_seconds)
     mode = args.mode or ("hybrid" if (args.weights or has_shipped_weights(domain.name)) else "hybrid-uniform")
-    solver = HybridSolver.load(domain.name, args.weights, device=args.device) if mode == "hybrid" else HybridSolver(domain)
+    solver = (
+        HybridSolver.load(domain.name, args.weights, device=args.device) if mode == "hybrid" else HybridSolver(domain)
+    )
     [result] = solver.solve_instances([instance], mode=mode, budget=budget)
     print(result.trace.render())
-    print(f"{result.status.value}\t{result.solution or result.puzzle}" + (f"\t{result.reason}" if result.reason else ""))
+    print(
+        f"{result.status.value}\t{result.solution or result.puzzle}" + (f"\t{result.reason}" if result.reason else "")
+    )
     if args.png:
         print(f"wrote {result.trace.plot(args.png)}")
     return EXIT_OK if result.status is Status.SOLVED else EXIT_UNSOLVED
@@ -209,8 +220,11 @@ def cmd_bench(args) -> int:
         args.collection = "top1465"
     instances = read_instances(domain, args)
     config = bench.BenchConfig(
-        max_nodes=args.max_nodes, max_seconds=args.max_seconds, device=args.device,
-        weights=args.weights, seed=args.seed,
+        max_nodes=args.max_nodes,
+        max_seconds=args.max_seconds,
+        device=args.device,
+        weights=args.weights,
+        seed=args.seed,
     )
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     print(bench.HEADER, flush=True)
@@ -234,8 +248,13 @@ def run_reliability_benchmark(args) -> int:
     if modes is None:
         modes = ("symbolic", "hybrid-uniform") + (("hybrid",) if args.weights or has_shipped_weights("sudoku") else ())
     print(f"{'category':<22} {'cases':>7} {'failures':>9}", flush=True)
-    report = run_reliability(scale=args.scale, seed=args.seed, modes=modes, weights=args.weights,
-                             progress=lambda line: print(line, flush=True))
+    report = run_reliability(
+        scale=args.scale,
+        seed=args.seed,
+        modes=modes,
+        weights=args.weights,
+        progress=lambda line: print(line, flush=True),
+    )
     print(f"{'total':<22} {report['total_cases']:>7} {report['total_failures']:>9}")
     print(f"wrote {bench.write_report(report, args.out or 'bench-out/reliability.json')}")
     return EXIT_OK if report["total_failures"] == 0 else EXIT_INTERNAL

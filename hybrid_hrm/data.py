@@ -38,7 +38,7 @@ class PuzzleSet:
     """``N`` puzzles of one shape: ``givens`` and ``solutions`` ``[N, V]`` (-1 = blank)."""
 
     domain: str
-    template: Instance          # an instance of the shape (for layers and symmetries)
+    template: Instance  # an instance of the shape (for layers and symmetries)
     givens: np.ndarray
     solutions: np.ndarray
 

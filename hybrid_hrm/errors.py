@@ -9,8 +9,8 @@ from solvers.errors import (  # noqa: F401
     SoundnessError,
     Status,
     TrainingError,
-    UnsupportedError,
     UnknownDomainError,
+    UnsupportedError,
 )
 
 __all__ = [

@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
-
 from .trace import Trace
 
 
@@ -54,8 +52,11 @@ def plot_trace(trace: Trace, path: str | Path, max_panels: int = 6) -> Path:
         for v in range(V):
             x, y = cell_xy(v)
             shade = 0.0 if counts is None else (counts[v] - 1) / max(K - 1, 1)
-            ax.add_patch(Rectangle((x, y), 1, 1, facecolor=(1 - 0.45 * shade, 1 - 0.35 * shade, 1.0),
-                                   edgecolor="0.75", linewidth=0.5))
+            ax.add_patch(
+                Rectangle(
+                    (x, y), 1, 1, facecolor=(1 - 0.45 * shade, 1 - 0.35 * shade, 1.0), edgecolor="0.75", linewidth=0.5
+                )
+            )
         box = int(math.isqrt(cols)) if trace.domain == "sudoku" else 0
         if box and box * box == cols:
             for i in range(0, cols + 1, box):
@@ -64,13 +65,13 @@ def plot_trace(trace: Trace, path: str | Path, max_panels: int = 6) -> Path:
         for v, g in enumerate(givens):
             if g >= 0:
                 x, y = cell_xy(v)
-                ax.text(x + 0.5, y + 0.5, trace.value_names[g], ha="center", va="center", fontsize=8,
-                        fontweight="bold")
+                ax.text(x + 0.5, y + 0.5, trace.value_names[g], ha="center", va="center", fontsize=8, fontweight="bold")
 
     def mark(ax, v, k, color, crossed=False):
         x, y = cell_xy(v)
-        ax.text(x + 0.5, y + 0.5, trace.value_names[k], ha="center", va="center", fontsize=8, color=color,
-                fontweight="bold")
+        ax.text(
+            x + 0.5, y + 0.5, trace.value_names[k], ha="center", va="center", fontsize=8, color=color, fontweight="bold"
+        )
         if crossed:
             ax.plot([x + 0.15, x + 0.85], [y + 0.15, y + 0.85], color=color, linewidth=1.2)
 
@@ -93,8 +94,14 @@ def plot_trace(trace: Trace, path: str | Path, max_panels: int = 6) -> Path:
             if givens and givens[v] < 0:
                 mark(last, v, k, "royalblue")
     fig.suptitle(f"{trace.domain}: {trace.halt_reason}", fontsize=10)
-    fig.text(0.5, 0.01, "black: given   green: accepted subgoal   red: rejected   orange: backed out "
-             "(contradiction)   blue: answer   shading: candidates left", ha="center", fontsize=8)
+    fig.text(
+        0.5,
+        0.01,
+        "black: given   green: accepted subgoal   red: rejected   orange: backed out "
+        "(contradiction)   blue: answer   shading: candidates left",
+        ha="center",
+        fontsize=8,
+    )
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -24,10 +24,10 @@ import numpy as np
 
 
 class PolicyStep(NamedTuple):
-    probs: np.ndarray        # [B, V, K]
-    confidence: np.ndarray   # [B, V]
-    halt: np.ndarray         # [B] bool: the policy would stop here
-    state: Any               # recurrent state (policy-specific), indexable by a batch index
+    probs: np.ndarray  # [B, V, K]
+    confidence: np.ndarray  # [B, V]
+    halt: np.ndarray  # [B] bool: the policy would stop here
+    state: Any  # recurrent state (policy-specific), indexable by a batch index
 
 
 class UniformPolicy:
@@ -67,12 +67,10 @@ class NetworkPolicy:
             tok = torch.from_numpy(np.ascontiguousarray(tokens)).to(self.device)
             cand = torch.from_numpy(np.ascontiguousarray(candidates)).to(self.device)
             out, new_state = self.model(tok, cand, state)
-            probs = torch.softmax(out.logits, -1) * cand          # exactly 0 outside candidates
+            probs = torch.softmax(out.logits, -1) * cand  # exactly 0 outside candidates
             confidence = torch.sigmoid(out.proposal)
             halt = out.q_halt > 0
-        return PolicyStep(
-            probs.float().cpu().numpy(), confidence.float().cpu().numpy(), halt.cpu().numpy(), new_state
-        )
+        return PolicyStep(probs.float().cpu().numpy(), confidence.float().cpu().numpy(), halt.cpu().numpy(), new_state)
 
     def select(self, state: Any, index: np.ndarray) -> Any:
         if state is None:

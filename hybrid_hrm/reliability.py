@@ -37,7 +37,7 @@ from .bridge import HybridSolver
 @dataclass
 class Case:
     instance: Instance
-    expect: str                 # "solved", "unsolvable", "multiple", "any" (budget may run out)
+    expect: str  # "solved", "unsolvable", "multiple", "any" (budget may run out)
     solution: np.ndarray | None = None
     unique: bool = False
     budget: Budget = Budget(max_nodes=200_000, max_seconds=5.0)
@@ -78,19 +78,27 @@ def build_cases(scale: float, seed: int) -> dict[str, list[Case]]:
     generated9 = sudoku.generate(rng, count=n(600), size=9)
     generated4 = sudoku.generate(rng, count=n(2000), size=4)
     cases: dict[str, list[Case]] = {
-        "bundled hard": [Case(sudoku.parse(t), "solved") for t in
-                         collection_lines("top1465", n(1465)) + collection_lines("forum_hardest:test", n(1000))],
+        "bundled hard": [
+            Case(sudoku.parse(t), "solved")
+            for t in collection_lines("top1465", n(1465)) + collection_lines("forum_hardest:test", n(1000))
+        ],
         "generated 9x9": [Case(i, "solved", i.solution, unique=True) for i in generated9],
         "generated 4x4": [Case(i, "solved", i.solution, unique=True) for i in generated4],
         "contradictory givens": [Case(_with_duplicate(sudoku, i, rng), "unsolvable") for i in generated9 + generated4],
-        "no solution": [Case(c, "unsolvable") for c in (_without_solution(sudoku, i, rng) for i in generated9 + generated4)
-                        if c is not None],
+        "no solution": [
+            Case(c, "unsolvable")
+            for c in (_without_solution(sudoku, i, rng) for i in generated9 + generated4)
+            if c is not None
+        ],
         "several solutions": [Case(sudoku.parse(t), "any", unique=True) for t in collection_lines("serg", n(2000))],
-        "nearly empty": [Case(sudoku.with_givens(sudoku.empty(9), _sparse(rng, 9, k)), "multiple", unique=True)
-                         for k in rng.integers(0, 4, n(300))],
+        "nearly empty": [
+            Case(sudoku.with_givens(sudoku.empty(9), _sparse(rng, 9, k)), "multiple", unique=True)
+            for k in rng.integers(0, 4, n(300))
+        ],
         "16x16": [Case(i, "solved", i.solution) for i in sudoku.generate(rng, count=n(100), size=16, min_givens=150)],
-        "pathological budget": [Case(sudoku.empty(16), "any", unique=True, budget=Budget(None, 0.05))
-                                for _ in range(n(50))],
+        "pathological budget": [
+            Case(sudoku.empty(16), "any", unique=True, budget=Budget(None, 0.05)) for _ in range(n(50))
+        ],
     }
     return cases
 
@@ -112,8 +120,11 @@ def check(case: Case, result, sudoku) -> str | None:
             return "an answer failed the verifier"
         if case.expect == "unsolvable":
             return "an input without solution came back solved"
-        if case.solution is not None and result.status is Status.SOLVED and \
-                not np.array_equal(result.values, case.solution):
+        if (
+            case.solution is not None
+            and result.status is Status.SOLVED
+            and not np.array_equal(result.values, case.solution)
+        ):
             return "a different answer to a puzzle with a unique solution"
     if case.expect == "unsolvable" and result.status is not Status.UNSOLVABLE:
         if result.status is not Status.BUDGET_EXHAUSTED:
@@ -127,8 +138,13 @@ def check(case: Case, result, sudoku) -> str | None:
     return None
 
 
-def run_reliability(scale: float = 1.0, seed: int = 0, modes: tuple[str, ...] | None = None,
-                    weights: str | None = None, progress: Callable[[str], None] | None = None) -> dict:
+def run_reliability(
+    scale: float = 1.0,
+    seed: int = 0,
+    modes: tuple[str, ...] | None = None,
+    weights: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """Run every category through every mode; return counts and failure examples."""
     sudoku = domains.get("sudoku")
     solvers = {"symbolic": HybridSolver("sudoku"), "hybrid-uniform": HybridSolver("sudoku")}
@@ -143,8 +159,9 @@ def run_reliability(scale: float = 1.0, seed: int = 0, modes: tuple[str, ...] | 
             solver = solvers[mode]
             for case in cases:
                 try:
-                    [result] = solver.solve_instances([case.instance], mode=mode, budget=case.budget,
-                                                      unique=case.unique)
+                    [result] = solver.solve_instances(
+                        [case.instance], mode=mode, budget=case.budget, unique=case.unique
+                    )
                     problem = check(case, result, sudoku)
                 except Exception as exc:  # any crash is a failure to report, not to hide
                     problem = f"crash: {type(exc).__name__}: {exc}"
@@ -155,8 +172,12 @@ def run_reliability(scale: float = 1.0, seed: int = 0, modes: tuple[str, ...] | 
         runs = len(cases) * len(modes)
         total_cases += runs
         total_failures += failures
-        report["categories"][name] = {"cases": runs, "failures": failures, "examples": examples,
-                                      "seconds": time.perf_counter() - start}
+        report["categories"][name] = {
+            "cases": runs,
+            "failures": failures,
+            "examples": examples,
+            "seconds": time.perf_counter() - start,
+        }
         if progress:
             progress(f"{name:<22} {runs:>7} {failures:>9}")
     report["total_cases"] = total_cases

@@ -68,7 +68,12 @@ def solve_symbolic(
     if not givens_verdict.consistent:
         stats.seconds += time.perf_counter() - start
         return unsolved_result(
-            domain, instance, Status.UNSOLVABLE, mode=mode, trace=trace, stats=stats,
+            domain,
+            instance,
+            Status.UNSOLVABLE,
+            mode=mode,
+            trace=trace,
+            stats=stats,
             reason=f"contradictory givens: {givens_verdict.violations[0].reason}",
         )
     layer = domain.layer(instance)
@@ -86,7 +91,13 @@ def solve_symbolic(
     if result.status in (Status.SOLVED, Status.MULTIPLE_SOLUTIONS):
         reason = "more than one solution; this is one of them" if result.status is Status.MULTIPLE_SOLUTIONS else ""
         return verified_result(
-            domain, instance, result.values, mode=mode, status=result.status, trace=trace, stats=stats,
+            domain,
+            instance,
+            result.values,
+            mode=mode,
+            status=result.status,
+            trace=trace,
+            stats=stats,
             reason=reason,
         )
     reason = (

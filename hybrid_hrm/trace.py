@@ -26,14 +26,14 @@ class CycleRecord:
     """One H cycle of the bridge."""
 
     cycle: int
-    proposed: list[tuple[int, int, float]]      # (variable, value, confidence)
-    accepted: list[tuple[int, int]]             # committed subgoals
-    rejected: list[tuple[int, int, str]]        # (variable, value, reason)
-    pruned: int                                 # candidates removed by propagation
-    changed_by_l: int                           # variables whose best value L changed
-    decided: int                                # variables with one candidate after the cycle
+    proposed: list[tuple[int, int, float]]  # (variable, value, confidence)
+    accepted: list[tuple[int, int]]  # committed subgoals
+    rejected: list[tuple[int, int, str]]  # (variable, value, reason)
+    pruned: int  # candidates removed by propagation
+    changed_by_l: int  # variables whose best value L changed
+    decided: int  # variables with one candidate after the cycle
     backed_out: list[tuple[int, int]] = field(default_factory=list)  # refuted subgoals
-    candidate_counts: list[int] | None = None   # per variable, after the cycle (for pictures)
+    candidate_counts: list[int] | None = None  # per variable, after the cycle (for pictures)
 
 
 @dataclass
@@ -44,7 +44,7 @@ class SearchRecord:
     backtracks: int
     seconds: float
     status: str
-    guide: str        # what ordered the search: "fewest candidates", "network", "uniform"
+    guide: str  # what ordered the search: "fewest candidates", "network", "uniform"
 
 
 @dataclass
@@ -82,10 +82,7 @@ class Trace:
                 line += f" [{reasons}]"
             if c.backed_out:
                 line += f"; backed out {', '.join(self.name(v, k) for v, k in c.backed_out)} (contradiction)"
-            line += (
-                f"; propagation removed {c.pruned} candidates; L changed {c.changed_by_l}; "
-                f"decided {c.decided}"
-            )
+            line += f"; propagation removed {c.pruned} candidates; L changed {c.changed_by_l}; decided {c.decided}"
             lines.append(line)
         if self.halt_reason:
             lines.append(f"halted: {self.halt_reason}")

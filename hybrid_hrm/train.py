@@ -25,7 +25,7 @@ import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,28 +49,28 @@ class TrainConfig:
     """Everything a training run depends on (saved in every checkpoint)."""
 
     domain: str = "sudoku"
-    size: int = 9                       # Sudoku side; other domains may ignore it
-    source: str = "auto"                # "auto", "generate", a collection name or a file path
+    size: int = 9  # Sudoku side; other domains may ignore it
+    source: str = "auto"  # "auto", "generate", a collection name or a file path
     train_puzzles: int = 4000
     eval_puzzles: int = 256
     batch_size: int = 128
-    segments: int = 4                   # deep-supervision segments per batch (M)
+    segments: int = 4  # deep-supervision segments per batch (M)
     lr: float = 3e-3
     weight_decay: float = 0.1
     warmup_steps: int = 20
     grad_clip: float = 1.0
-    neural_share: float = 0.3           # share of a batch trained without the symbolic layer
-    commit_per_segment: int = 2         # right subgoals committed between segments
-    halt_exploration: float = 0.1       # HRM's ACT exploration probability
-    ema_decay: float = 0.999            # used when model.recursion == "trm"
+    neural_share: float = 0.3  # share of a batch trained without the symbolic layer
+    commit_per_segment: int = 2  # right subgoals committed between segments
+    halt_exploration: float = 0.1  # HRM's ACT exploration probability
+    ema_decay: float = 0.999  # used when model.recursion == "trm"
     seed: int = 0
     minutes: float | None = None
     max_steps: int | None = None
     checkpoint_seconds: float = 120.0
-    checkpoint_steps: int | None = None   # also save every this many batches
+    checkpoint_steps: int | None = None  # also save every this many batches
     device: str = "auto"
     threads: int | None = None
-    model: dict[str, Any] = field(default_factory=dict)   # HRMConfig overrides
+    model: dict[str, Any] = field(default_factory=dict)  # HRMConfig overrides
 
     def __post_init__(self) -> None:
         if self.minutes is None and self.max_steps is None:
@@ -92,8 +92,16 @@ class TrainConfig:
 #: TRM recursion 1.000 vs the paper's one-step gradient 0.965 after 5 min.
 #: The model class keeps the paper's defaults (rotary, one-step); pass
 #: ``--recursion hrm --positions rope`` to train that way.
-DEFAULT_MODEL = {"hidden": 64, "heads": 4, "h_layers": 1, "l_layers": 1, "h_cycles": 2, "l_cycles": 2,
-                 "positions": "groups", "recursion": "trm"}
+DEFAULT_MODEL = {
+    "hidden": 64,
+    "heads": 4,
+    "h_layers": 1,
+    "l_layers": 1,
+    "h_cycles": 2,
+    "l_cycles": 2,
+    "positions": "groups",
+    "recursion": "trm",
+}
 
 
 def model_config_for(config: TrainConfig, ps: PuzzleSet, layer) -> HRMConfig:
@@ -127,8 +135,8 @@ def load_puzzles(domain: Domain, config: TrainConfig, cache_dir: Path, progress:
         source = "forum_hardest:train" if (domain.name == "sudoku" and config.size == 9) else "generate"
     if source == "generate":
         return generate_puzzle_set(domain, total, config.seed, size=config.size)
-    from domains.collections import COLLECTIONS, collection_lines
     from domains.base import iter_puzzle_lines
+    from domains.collections import COLLECTIONS, collection_lines
 
     if source.split(":")[0] in COLLECTIONS:
         lines = collection_lines(source)
@@ -163,7 +171,11 @@ class Trainer:
         self.template = puzzles.template
         self.layer = self.domain.layer(self.template)
         self.model_config = model_config_for(config, puzzles, self.layer)
-        membership = group_membership(self.layer, self.template.num_variables) if self.model_config.positions == "groups" else None
+        membership = (
+            group_membership(self.layer, self.template.num_variables)
+            if self.model_config.positions == "groups"
+            else None
+        )
         self.model = HRM(self.model_config, membership).to(self.info.device)
         self.ema = copy.deepcopy(self.model) if self.model_config.recursion == "trm" else None
         decay, no_decay = [], []
@@ -171,7 +183,8 @@ class Trainer:
             (no_decay if p.ndim < 2 or "embed" in name else decay).append(p)
         self.optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=config.lr, betas=(0.9, 0.95),
+            lr=config.lr,
+            betas=(0.9, 0.95),
         )
         self.step = 0
         self.elapsed = 0.0
@@ -210,9 +223,7 @@ class Trainer:
         if self.ema is not None:
             resume["ema"] = self.ema.state_dict()
         meta = {"step": self.step, "train_config": _jsonable(asdict(self.config))}
-        return ckpt.save_training_checkpoint(
-            self.out, self.step, self.model, self.ema or self.model, resume, meta
-        )
+        return ckpt.save_training_checkpoint(self.out, self.step, self.model, self.ema or self.model, resume, meta)
 
     # -------------------------------------------------------------------- step
     def lr_at(self, step: int) -> float:
@@ -234,7 +245,9 @@ class Trainer:
             rows = np.flatnonzero(symbolic)
             cand[rows[open_rows]] = pruned[open_rows]
             symbolic[rows[~open_rows]] = False
-        min_segments = np.where(rng.random(len(givens)) < c.halt_exploration, rng.integers(2, c.segments + 1, len(givens)), 1)
+        min_segments = np.where(
+            rng.random(len(givens)) < c.halt_exploration, rng.integers(2, c.segments + 1, len(givens)), 1
+        )
         tokens = torch.from_numpy(self.domain.encode_batch(givens)).to(self.info.device)
         target = torch.from_numpy(solutions).to(self.info.device)
         active = np.arange(len(givens))
@@ -246,7 +259,9 @@ class Trainer:
             cand_t = torch.from_numpy(cand[active]).to(self.info.device)
             with torch.autocast(self.info.device.type, dtype=torch.bfloat16, enabled=self.autocast):
                 out, state = self.net(tokens[active], cand_t, state)
-            loss, seg_metrics, prediction, confident_order = self._loss(out, cand_t, target[active], cand[active], givens[active])
+            loss, seg_metrics, prediction, confident_order = self._loss(
+                out, cand_t, target[active], cand[active], givens[active]
+            )
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), c.grad_clip)
@@ -295,14 +310,16 @@ class Trainer:
         return metrics
 
     def _loss(self, out, cand_t, target, cand_np, givens_np):
-        undecided = cand_t.sum(-1) > 1                                   # [B, V]
+        undecided = cand_t.sum(-1) > 1  # [B, V]
         logits = out.logits
-        ce_all = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")   # [B, V]
+        ce_all = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")  # [B, V]
         n_und = undecided.sum().clamp(min=1)
         ce = (ce_all * undecided).sum() / n_und
-        prediction = logits.argmax(-1)                                    # [B, V]
-        right = (prediction == target)
-        prop_loss = (F.binary_cross_entropy_with_logits(out.proposal, right.float(), reduction="none") * undecided).sum() / n_und
+        prediction = logits.argmax(-1)  # [B, V]
+        right = prediction == target
+        prop_loss = (
+            F.binary_cross_entropy_with_logits(out.proposal, right.float(), reduction="none") * undecided
+        ).sum() / n_und
         pred_np = prediction.detach().cpu().numpy()
         valid = self.domain.verify_batch(self.template, pred_np, cand_np)
         q_target = torch.from_numpy(valid).to(out.q_halt.device).float()
@@ -321,9 +338,16 @@ class Trainer:
 
         c = self.config
         budget_s = None if c.minutes is None else c.minutes * 60
-        bar = tqdm(total=c.max_steps, initial=self.step, disable=not self.progress, desc=f"train {c.domain}",
-                   unit="batch", file=sys.stderr, dynamic_ncols=True,
-                   mininterval=0.5 if sys.stderr.isatty() else 30.0)
+        bar = tqdm(
+            total=c.max_steps,
+            initial=self.step,
+            disable=not self.progress,
+            desc=f"train {c.domain}",
+            unit="batch",
+            file=sys.stderr,
+            dynamic_ncols=True,
+            mininterval=0.5 if sys.stderr.isatty() else 30.0,
+        )
         last_save = time.perf_counter()
         log_path = self.out / "log.jsonl"
         history = []
@@ -341,8 +365,12 @@ class Trainer:
                 with open(log_path, "a") as f:
                     f.write(json.dumps(metrics) + "\n")
             bar.update(1)
-            bar.set_postfix(loss=f"{metrics['loss']:.3f}", cell=f"{metrics['cell_acc']:.3f}",
-                            exact=f"{metrics['exact']:.2f}", refresh=False)
+            bar.set_postfix(
+                loss=f"{metrics['loss']:.3f}",
+                cell=f"{metrics['cell_acc']:.3f}",
+                exact=f"{metrics['exact']:.2f}",
+                refresh=False,
+            )
             due_by_steps = c.checkpoint_steps is not None and self.step % c.checkpoint_steps == 0
             if due_by_steps or time.perf_counter() - last_save >= c.checkpoint_seconds:
                 self.save()
@@ -357,7 +385,6 @@ class Trainer:
         dist_utils.barrier(self.info)
         return result
 
-
     def rank_checksums(self) -> list[float]:
         """Sum of all parameters on every rank: equal when the ranks stay in sync."""
         import torch.distributed as dist
@@ -369,7 +396,9 @@ class Trainer:
 
 
 @torch.no_grad()
-def evaluate(model: HRM, domain: Domain, ps: PuzzleSet, segments: int, device, batch_size: int = 256) -> dict[str, float]:
+def evaluate(
+    model: HRM, domain: Domain, ps: PuzzleSet, segments: int, device, batch_size: int = 256
+) -> dict[str, float]:
     """Held-out metrics: the network alone (givens only) and on pruned candidates.
 
     ``cell_acc`` is accuracy on variables still undecided after propagation;
@@ -380,8 +409,8 @@ def evaluate(model: HRM, domain: Domain, ps: PuzzleSet, segments: int, device, b
     K = ps.template.num_values
     totals = {"neural_exact": 0.0, "cell_acc": 0.0, "uniform_acc": 0.0, "undecided": 0.0}
     for start in range(0, len(ps), batch_size):
-        givens = ps.givens[start:start + batch_size].astype(np.int64)
-        solutions = torch.from_numpy(ps.solutions[start:start + batch_size].astype(np.int64)).to(device)
+        givens = ps.givens[start : start + batch_size].astype(np.int64)
+        solutions = torch.from_numpy(ps.solutions[start : start + batch_size].astype(np.int64)).to(device)
         tokens = torch.from_numpy(domain.encode_batch(givens)).to(device)
         raw = values_to_candidates(givens, K)
         for mode, cand in (("neural", raw), ("pruned", layer.prune(raw))):
@@ -419,10 +448,22 @@ def config_from_args(args) -> TrainConfig:
         if value is not None:
             model[key] = value
     return TrainConfig(
-        domain=args.domain, size=args.size, source=args.source, train_puzzles=args.train_puzzles,
-        eval_puzzles=args.eval_puzzles, batch_size=args.batch_size, segments=args.segments, lr=args.lr,
-        seed=args.seed, minutes=args.minutes, warmup_steps=args.warmup_steps, max_steps=args.max_steps, device=args.device,
-        threads=args.threads, checkpoint_seconds=args.checkpoint_seconds, model=model,
+        domain=args.domain,
+        size=args.size,
+        source=args.source,
+        train_puzzles=args.train_puzzles,
+        eval_puzzles=args.eval_puzzles,
+        batch_size=args.batch_size,
+        segments=args.segments,
+        lr=args.lr,
+        seed=args.seed,
+        minutes=args.minutes,
+        warmup_steps=args.warmup_steps,
+        max_steps=args.max_steps,
+        device=args.device,
+        threads=args.threads,
+        checkpoint_seconds=args.checkpoint_seconds,
+        model=model,
         checkpoint_steps=args.checkpoint_steps,
     )
 
@@ -433,8 +474,12 @@ def main_from_args(args) -> int:
     result = trainer.run()
     if trainer.info.is_main:
         ev = result["eval"]
-        cells = (f"cell accuracy on cells undecided after propagation {ev['cell_acc']:.3f} "
-                 f"(uniform guess {ev['uniform_acc']:.3f})" if ev["undecided_cells"] else "propagation decides every cell")
+        cells = (
+            f"cell accuracy on cells undecided after propagation {ev['cell_acc']:.3f} "
+            f"(uniform guess {ev['uniform_acc']:.3f})"
+            if ev["undecided_cells"]
+            else "propagation decides every cell"
+        )
         print(
             f"final eval on {ev['puzzles']} held-out puzzles: network alone exact {ev['neural_exact']:.3f}, {cells}; "
             f"{result['steps']} steps in {result['seconds'] / 60:.1f} min; model: {args.out}/model.safetensors"

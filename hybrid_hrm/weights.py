@@ -18,11 +18,7 @@ def shipped_weights() -> dict[str, Path]:
     """Names of the shipped models -> their ``.safetensors`` path."""
     if not WEIGHTS_DIR.is_dir():
         return {}
-    return {
-        p.stem: p
-        for p in sorted(WEIGHTS_DIR.glob("*.safetensors"))
-        if p.with_suffix(".json").is_file()
-    }
+    return {p.stem: p for p in sorted(WEIGHTS_DIR.glob("*.safetensors")) if p.with_suffix(".json").is_file()}
 
 
 def shipped_for(name: str) -> list[Path]:

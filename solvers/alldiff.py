@@ -77,13 +77,13 @@ class AllDifferentLayer:
         membership = np.zeros((len(self.groups), V), dtype=np.float32)
         for u, g in enumerate(self.groups):
             membership[u, list(g)] = 1.0
-        self._membership = membership                                   # [U, V]
-        self._membership_t = np.ascontiguousarray(membership.T)         # [V, U]
-        self._exact = np.array([len(g) == K for g in self.groups])      # [U]
+        self._membership = membership  # [U, V]
+        self._membership_t = np.ascontiguousarray(membership.T)  # [V, U]
+        self._exact = np.array([len(g) == K for g in self.groups])  # [U]
         peer_matrix = np.zeros((V, V), dtype=np.float32)
         for v, ps in enumerate(self.peers):
             peer_matrix[v, list(ps)] = 1.0
-        self._peer_matrix = peer_matrix                                 # [V, V]
+        self._peer_matrix = peer_matrix  # [V, V]
 
     # ------------------------------------------------------------------ search
     def propagate(self, masks: list[int], touched: Sequence[int] | None = None) -> bool:
@@ -145,9 +145,7 @@ class AllDifferentLayer:
         pruned, _ = self.prune_with_status(candidates, max_iterations)
         return pruned
 
-    def prune_with_status(
-        self, candidates: np.ndarray, max_iterations: int = 100
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def prune_with_status(self, candidates: np.ndarray, max_iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
         """Like :meth:`prune`, also returning a ``[B]`` contradiction flag."""
         cand = np.array(candidates, dtype=bool, copy=True)
         single_instance = cand.ndim == 2
@@ -158,13 +156,13 @@ class AllDifferentLayer:
         exact = self._exact[None, :, None]
         dead = np.zeros(cand.shape[0], dtype=bool)
         for _ in range(max_iterations):
-            counts = cand.sum(-1)                                       # [B, V]
+            counts = cand.sum(-1)  # [B, V]
             fixed = (cand & (counts == 1)[..., None]).astype(np.float32)
-            taken = np.matmul(peer, fixed) > 0                          # [B, V, K]
+            taken = np.matmul(peer, fixed) > 0  # [B, V, K]
             new = cand & ~taken
-            per_group = np.matmul(member, new.astype(np.float32))       # [B, U, K]
+            per_group = np.matmul(member, new.astype(np.float32))  # [B, U, K]
             dead |= ((per_group == 0) & exact).any((1, 2))
-            unique = ((per_group == 1) & exact).astype(np.float32)      # [B, U, K]
+            unique = ((per_group == 1) & exact).astype(np.float32)  # [B, U, K]
             forced = (np.matmul(self._membership_t, unique) > 0) & new  # [B, V, K]
             has_forced = forced.any(-1)
             dead |= forced.sum(-1).max(-1) > 1
@@ -253,8 +251,10 @@ class AllDifferentLayer:
             for w in group:
                 if w != variable and int(values[w]) == k:
                     name = self.value_names[k]
-                    return (f"{self.variable_names[variable]}={name} conflicts with "
-                            f"{self.variable_names[w]}={name} ({self.group_names[u]})")
+                    return (
+                        f"{self.variable_names[variable]}={name} conflicts with "
+                        f"{self.variable_names[w]}={name} ({self.group_names[u]})"
+                    )
         return None
 
     def verify_batch(self, values: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
@@ -269,8 +269,8 @@ class AllDifferentLayer:
         ok = ((values >= 0) & (values < K)).all(-1)
         safe = np.clip(values, 0, K - 1)
         for size in sorted({len(g) for g in self.groups}):
-            idx = np.array([g for g in self.groups if len(g) == size])          # [U, n]
-            grouped = np.sort(safe[:, idx], axis=-1)                           # [B, U, n]
+            idx = np.array([g for g in self.groups if len(g) == size])  # [U, n]
+            grouped = np.sort(safe[:, idx], axis=-1)  # [B, U, n]
             ok &= ~(grouped[..., 1:] == grouped[..., :-1]).any((-1, -2))
         if candidates is not None:
             cand = np.asarray(candidates, dtype=bool)

@@ -146,7 +146,7 @@ def candidates_to_masks(candidates: np.ndarray) -> list[int]:
     cand = np.asarray(candidates, dtype=bool)
     if cand.shape[-1] > 62:  # beyond int64: exact Python integers
         return [sum(1 << int(k) for k in np.flatnonzero(row)) for row in cand]
-    weights = (1 << np.arange(cand.shape[-1], dtype=np.int64))
+    weights = 1 << np.arange(cand.shape[-1], dtype=np.int64)
     return [int(x) for x in (cand.astype(np.int64) @ weights)]
 
 
@@ -157,7 +157,9 @@ def masks_to_candidates(masks: Sequence[int], num_values: int) -> np.ndarray:
     [[1, 0, 1], [0, 1, 0]]
     """
     if num_values > 62:  # beyond int64: exact Python integers
-        return np.array([[bool(m >> k & 1) for k in range(num_values)] for m in masks], dtype=bool).reshape(-1, num_values)
+        return np.array([[bool(m >> k & 1) for k in range(num_values)] for m in masks], dtype=bool).reshape(
+            -1, num_values
+        )
     arr = np.asarray(masks, dtype=np.int64)[:, None]
     return ((arr >> np.arange(num_values, dtype=np.int64)) & 1).astype(bool)
 

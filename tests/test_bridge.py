@@ -17,15 +17,13 @@ from tests.conftest import HARD
 
 def random_model(seed: int = 0, V: int = 16, K: int = 4) -> HRM:
     torch.manual_seed(seed)
-    return HRM(HRMConfig(num_variables=V, num_values=K, hidden=32, heads=2, h_layers=1, l_layers=1,
-                         domain="sudoku"))
+    return HRM(HRMConfig(num_variables=V, num_values=K, hidden=32, heads=2, h_layers=1, l_layers=1, domain="sudoku"))
 
 
 @pytest.fixture(scope="module")
 def solver4():
     # An untrained network is an adversarial policy: the loop must stay sound anyway.
-    return HybridSolver("sudoku", random_model(), BridgeConfig(min_confidence=0.0, subgoals_per_cycle=6),
-                        device="cpu")
+    return HybridSolver("sudoku", random_model(), BridgeConfig(min_confidence=0.0, subgoals_per_cycle=6), device="cpu")
 
 
 def _corrupt(rng, givens, n):
@@ -85,8 +83,9 @@ def test_a_pathological_puzzle_does_not_block_the_batch(sudoku):
     solver = HybridSolver("sudoku")
     empty16 = sudoku.empty(16)
     hard16 = sudoku.with_givens(empty16, np.r_[np.arange(16), np.full(240, -1)])
-    results = solver.solve([".13.....3..4....", "11" + "." * 14], mode="hybrid-uniform",
-                           budget=Budget(max_nodes=None, max_seconds=0.5))
+    results = solver.solve(
+        [".13.....3..4....", "11" + "." * 14], mode="hybrid-uniform", budget=Budget(max_nodes=None, max_seconds=0.5)
+    )
     assert [r.status for r in results] == [Status.SOLVED, Status.UNSOLVABLE]
     r = solver.solve(hard16, mode="hybrid-uniform", budget=Budget(max_nodes=None, max_seconds=0.2), unique=True)
     assert r.status is Status.BUDGET_EXHAUSTED or r.status is Status.MULTIPLE_SOLUTIONS
@@ -103,8 +102,12 @@ def test_q_head_halting_and_symbolic_halting(sudoku):
     assert r.stats.cycles == 1
     if r.status is not Status.SOLVED:
         assert "Q-head halted after cycle 1" in r.trace.halt_reason
-    no_q = HybridSolver("sudoku", model, BridgeConfig(max_cycles=5, q_halt=False, min_confidence=0.0,
-                                                      subgoals_per_cycle=16), device="cpu")
+    no_q = HybridSolver(
+        "sudoku",
+        model,
+        BridgeConfig(max_cycles=5, q_halt=False, min_confidence=0.0, subgoals_per_cycle=16),
+        device="cpu",
+    )
     r = no_q.solve(open_inst, mode="hybrid")
     assert r.status is Status.SOLVED
     if r.trace.search is None:  # solved by the loop: it stopped as soon as it was verified

@@ -59,8 +59,20 @@ def test_domains_lists_sudoku(capsys):
 
 def test_bench_writes_json_and_verifies(tmp_path, capsys):
     out = tmp_path / "b.json"
-    code = main(["bench", "sudoku", "--collection", "top1465", "--limit", "3",
-                 "--methods", "symbolic,python-constraint", "--out", str(out)])
+    code = main(
+        [
+            "bench",
+            "sudoku",
+            "--collection",
+            "top1465",
+            "--limit",
+            "3",
+            "--methods",
+            "symbolic,python-constraint",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     report = json.loads(out.read_text())
     for name in ("symbolic", "python-constraint"):

@@ -31,8 +31,9 @@ def test_example_runs(name, tmp_path):
     if not script.exists():
         pytest.skip(f"{name} is not part of this checkout")
     args = [a.format(tmp=tmp_path) for a in CASES[name]]
-    proc = subprocess.run([sys.executable, str(script), *args], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(script), *args], cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip()
     for a in args:

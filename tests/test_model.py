@@ -76,8 +76,9 @@ def test_q_head_starts_by_never_halting():
     assert (out.q_halt < -4).all()
 
 
-@pytest.mark.parametrize("bad", [{"hidden": 30, "heads": 4}, {"recursion": "nope"}, {"h_cycles": 0},
-                                 {"positions": "sinus"}])
+@pytest.mark.parametrize(
+    "bad", [{"hidden": 30, "heads": 4}, {"recursion": "nope"}, {"h_cycles": 0}, {"positions": "sinus"}]
+)
 def test_invalid_configs_are_typed_errors(bad):
     args = {"num_variables": 16, "num_values": 4, "hidden": 32, "heads": 2, **bad}
     with pytest.raises(ConfigError):

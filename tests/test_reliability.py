@@ -65,6 +65,7 @@ def test_same_seed_same_results_and_traces():
     a = HybridSolver("sudoku").solve(lines, mode="hybrid-uniform")
     b = HybridSolver("sudoku").solve(lines, mode="hybrid-uniform")
     assert [r.solution for r in a] == [r.solution for r in b]
+
     def story(r):  # everything but wall-clock times
         d = r.trace.to_dict()
         if d["search"]:
@@ -75,19 +76,51 @@ def test_same_seed_same_results_and_traces():
 
 
 def _train_cmd(out: Path, steps: int) -> list[str]:
-    return [sys.executable, "-m", "hybrid_hrm.cli", "train", "sudoku", "--size", "4", "--source", "generate",
-            "--train-puzzles", "48", "--eval-puzzles", "8", "--batch-size", "16", "--segments", "2",
-            "--max-steps", str(steps), "--hidden", "32", "--heads", "2", "--threads", "1",
-            "--checkpoint-steps", "2", "--checkpoint-seconds", "1e9", "--out", str(out), "--quiet"]
+    return [
+        sys.executable,
+        "-m",
+        "hybrid_hrm.cli",
+        "train",
+        "sudoku",
+        "--size",
+        "4",
+        "--source",
+        "generate",
+        "--train-puzzles",
+        "48",
+        "--eval-puzzles",
+        "8",
+        "--batch-size",
+        "16",
+        "--segments",
+        "2",
+        "--max-steps",
+        str(steps),
+        "--hidden",
+        "32",
+        "--heads",
+        "2",
+        "--threads",
+        "1",
+        "--checkpoint-steps",
+        "2",
+        "--checkpoint-seconds",
+        "1e9",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
 
 
 def test_training_killed_with_sigkill_resumes_to_the_same_weights(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     steps = 12
-    subprocess.run(_train_cmd(tmp_path / "clean", steps), check=True, env=env, cwd=REPO, timeout=300,
-                   capture_output=True)
-    victim = subprocess.Popen(_train_cmd(tmp_path / "killed", steps), env=env, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        _train_cmd(tmp_path / "clean", steps), check=True, env=env, cwd=REPO, timeout=300, capture_output=True
+    )
+    victim = subprocess.Popen(
+        _train_cmd(tmp_path / "killed", steps), env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     latest = tmp_path / "killed" / "checkpoints" / "latest"
     deadline = time.time() + 240
     while not latest.exists() and time.time() < deadline and victim.poll() is None:
@@ -95,8 +128,14 @@ def test_training_killed_with_sigkill_resumes_to_the_same_weights(tmp_path):
     time.sleep(np.random.default_rng().uniform(0, 0.5))  # a random moment, maybe mid-save
     victim.send_signal(signal.SIGKILL)
     victim.wait()
-    resume = subprocess.run(_train_cmd(tmp_path / "killed", steps) + ["--resume"], env=env, cwd=REPO,
-                            timeout=300, capture_output=True, text=True)
+    resume = subprocess.run(
+        _train_cmd(tmp_path / "killed", steps) + ["--resume"],
+        env=env,
+        cwd=REPO,
+        timeout=300,
+        capture_output=True,
+        text=True,
+    )
     assert resume.returncode == 0, resume.stderr[-1500:]
     clean = load_file(str(tmp_path / "clean" / "model.safetensors"))
     killed = load_file(str(tmp_path / "killed" / "model.safetensors"))

@@ -22,12 +22,12 @@ def test_parse_81_char_line_with_dots_and_zeros(sudoku):
 
 
 def test_parse_grid_with_spaces_newlines_and_decoration(sudoku):
-    rows = [HARD[i * 9:(i + 1) * 9] for i in range(9)]
+    rows = [HARD[i * 9 : (i + 1) * 9] for i in range(9)]
     pretty = []
     for r, row in enumerate(rows):
         if r in (3, 6):
             pretty.append("------+-------+------")
-        pretty.append(" | ".join(" ".join(row[c:c + 3]) for c in (0, 3, 6)))
+        pretty.append(" | ".join(" ".join(row[c : c + 3]) for c in (0, 3, 6)))
     assert np.array_equal(sudoku.parse("\n".join(pretty)).givens, sudoku.parse(HARD).givens)
 
 
@@ -44,7 +44,7 @@ def test_parse_tdoku_format_keeps_a_checked_solution(sudoku, generated9):
 
 
 def test_parse_4x4_and_16x16_sizes(sudoku):
-    assert sudoku.parse(".13." "...." "3..4" "....").shape == (4, 4)
+    assert sudoku.parse(".13.....3..4....").shape == (4, 4)
     sixteen = sudoku.parse("G" + "." * 255)
     assert sixteen.shape == (16, 16) and sixteen.givens[0] == 15
     numeric = " ".join(["16", "10"] + ["0"] * 254)

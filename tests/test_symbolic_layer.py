@@ -31,12 +31,12 @@ def test_pruning_never_removes_a_value_of_the_solution(sudoku, generated9, seed,
     batch = np.stack([inst.candidates, sudoku.empty(9).candidates])
     pruned, dead = layer.prune_with_status(batch)
     assert not dead.any()
-    assert pruned[0][np.arange(81), solution].all()          # the solution survives
+    assert pruned[0][np.arange(81), solution].all()  # the solution survives
     masks = candidates_to_masks(inst.candidates)
     assert layer.propagate(masks)
     bitmask_result = masks_to_candidates(masks, 9)
     assert bitmask_result[np.arange(81), solution].all()
-    assert np.array_equal(bitmask_result, pruned[0])         # both forms reach the same fixpoint
+    assert np.array_equal(bitmask_result, pruned[0])  # both forms reach the same fixpoint
 
 
 def test_batched_prune_marks_contradictions_per_instance(sudoku):
@@ -121,8 +121,10 @@ def test_value_order_callback_is_used_and_cannot_break_soundness(sudoku):
     assert sudoku.verify(inst, np.array(r.values)).valid
 
 
-@pytest.mark.parametrize("bad", [{"max_nodes": -1}, {"max_seconds": float("nan")}, {"max_nodes": 1.5},
-                                 {"max_seconds": "3"}, {"max_nodes": True}])
+@pytest.mark.parametrize(
+    "bad",
+    [{"max_nodes": -1}, {"max_seconds": float("nan")}, {"max_nodes": 1.5}, {"max_seconds": "3"}, {"max_nodes": True}],
+)
 def test_invalid_budgets_are_typed_errors(bad):
     with pytest.raises(ConfigError):
         Budget(**bad)

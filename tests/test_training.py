@@ -20,8 +20,19 @@ TINY = {"hidden": 32, "heads": 2, "h_layers": 1, "l_layers": 1}
 
 
 def tiny_config(**kw) -> TrainConfig:
-    base = dict(domain="sudoku", size=4, source="generate", train_puzzles=48, eval_puzzles=16,
-                batch_size=16, segments=2, max_steps=4, model=TINY, checkpoint_seconds=1e9, threads=1)
+    base = dict(
+        domain="sudoku",
+        size=4,
+        source="generate",
+        train_puzzles=48,
+        eval_puzzles=16,
+        batch_size=16,
+        segments=2,
+        max_steps=4,
+        model=TINY,
+        checkpoint_seconds=1e9,
+        threads=1,
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -59,8 +70,9 @@ def test_unwritable_output_fails_fast(tmp_path):
         Trainer(tiny_config(), blocker / "run", progress=False)
 
 
-@pytest.mark.parametrize("bad", [{"max_steps": None}, {"lr": float("nan")}, {"batch_size": 0},
-                                 {"minutes": -1.0, "max_steps": None}])
+@pytest.mark.parametrize(
+    "bad", [{"max_steps": None}, {"lr": float("nan")}, {"batch_size": 0}, {"minutes": -1.0, "max_steps": None}]
+)
 def test_bad_training_config(bad):
     with pytest.raises(ConfigError):
         tiny_config(**bad)
@@ -84,11 +96,46 @@ def _free_port() -> int:
 
 def test_two_gloo_processes_stay_in_sync(tmp_path):
     out = tmp_path / "ddp"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
-           f"--master_port={_free_port()}", "-m", "hybrid_hrm.train", "sudoku", "--size", "4",
-           "--source", "generate", "--train-puzzles", "40", "--eval-puzzles", "8", "--batch-size", "8",
-           "--segments", "2", "--max-steps", "3", "--hidden", "32", "--heads", "2", "--h-layers", "1",
-           "--l-layers", "1", "--device", "cpu", "--threads", "1", "--out", str(out), "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node=2",
+        "--master_addr=127.0.0.1",
+        f"--master_port={_free_port()}",
+        "-m",
+        "hybrid_hrm.train",
+        "sudoku",
+        "--size",
+        "4",
+        "--source",
+        "generate",
+        "--train-puzzles",
+        "40",
+        "--eval-puzzles",
+        "8",
+        "--batch-size",
+        "8",
+        "--segments",
+        "2",
+        "--max-steps",
+        "3",
+        "--hidden",
+        "32",
+        "--heads",
+        "2",
+        "--h-layers",
+        "1",
+        "--l-layers",
+        "1",
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]

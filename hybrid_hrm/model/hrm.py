@@ -46,9 +46,9 @@ MASKED_LOGIT = -3.0e4
 class HRMConfig:
     """Shape and recursion of one model; saved with every checkpoint."""
 
-    num_variables: int                 # sequence length (81 for 9x9 Sudoku)
-    num_values: int                    # K (9 for 9x9 Sudoku)
-    vocab_size: int | None = None      # default K + 2 (pad, blank, values)
+    num_variables: int  # sequence length (81 for 9x9 Sudoku)
+    num_values: int  # K (9 for 9x9 Sudoku)
+    vocab_size: int | None = None  # default K + 2 (pad, blank, values)
     hidden: int = 128
     heads: int = 4
     expansion: float = 4.0
@@ -56,10 +56,10 @@ class HRMConfig:
     l_layers: int = 2
     h_cycles: int = 2
     l_cycles: int = 2
-    positions: str = "rope"            # "rope", "learned", or "groups" (constraint-group embeddings)
-    num_groups: int = 0                # constraint groups (positions="groups"), e.g. 27 for 9x9 Sudoku
-    recursion: str = "hrm"             # "hrm" (one-step gradient) or "trm"
-    domain: str = ""                   # the domain it was trained on (checked at load)
+    positions: str = "rope"  # "rope", "learned", or "groups" (constraint-group embeddings)
+    num_groups: int = 0  # constraint groups (positions="groups"), e.g. 27 for 9x9 Sudoku
+    recursion: str = "hrm"  # "hrm" (one-step gradient) or "trm"
+    domain: str = ""  # the domain it was trained on (checked at load)
 
     def __post_init__(self) -> None:
         for f in ("num_variables", "num_values", "hidden", "heads", "h_layers", "l_layers", "h_cycles", "l_cycles"):
@@ -90,14 +90,14 @@ class HRMConfig:
 
 
 class HRMOutput(NamedTuple):
-    logits: torch.Tensor     # [B, V, K] masked by candidates
-    proposal: torch.Tensor   # [B, V] confidence logits
-    q_halt: torch.Tensor     # [B]
+    logits: torch.Tensor  # [B, V, K] masked by candidates
+    proposal: torch.Tensor  # [B, V] confidence logits
+    q_halt: torch.Tensor  # [B]
 
 
 class HRMState(NamedTuple):
-    z_H: torch.Tensor        # [B, V, D]
-    z_L: torch.Tensor        # [B, V, D]
+    z_H: torch.Tensor  # [B, V, D]
+    z_L: torch.Tensor  # [B, V, D]
 
 
 class HRM(nn.Module):
@@ -154,7 +154,7 @@ class HRM(nn.Module):
         if self.position_embed is not None:
             x = x + self.position_embed
         if self.group_embed is not None:
-            x = x + self.group_membership @ self.group_embed            # [V, D]
+            x = x + self.group_membership @ self.group_embed  # [V, D]
         return x
 
     def forward(

@@ -47,7 +47,7 @@ class Rotary(nn.Module):
     def __init__(self, head_dim: int, seq_len: int, theta: float = 10000.0) -> None:
         super().__init__()
         inv = 1.0 / theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
-        angles = torch.outer(torch.arange(seq_len, dtype=torch.float32), inv)   # [S, D/2]
+        angles = torch.outer(torch.arange(seq_len, dtype=torch.float32), inv)  # [S, D/2]
         self.register_buffer("cos", angles.cos(), persistent=False)
         self.register_buffer("sin", angles.sin(), persistent=False)
 
@@ -73,10 +73,10 @@ class Attention(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, S, D = x.shape
         qkv = self.qkv(x).view(B, S, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv[0], qkv[1], qkv[2]                      # [B, H, S, Dh]
+        q, k, v = qkv[0], qkv[1], qkv[2]  # [B, H, S, Dh]
         if self.rotary is not None:
             q, k = self.rotary(q), self.rotary(k)
-        y = F.scaled_dot_product_attention(q, k, v)           # non-causal
+        y = F.scaled_dot_product_attention(q, k, v)  # non-causal
         return self.out(y.transpose(1, 2).reshape(B, S, D))
 
 
