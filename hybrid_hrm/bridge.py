@@ -62,9 +62,12 @@ class BridgeConfig:
     q_halt: bool = True
     batch_size: int = 256
     seed: int = 0
+    #: Nodes of plain search tried before the network (0: none). The network costs
+    #: more than a guess on a CPU, so puzzles a short search settles never pay for it.
+    probe_nodes: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("max_cycles", "subgoals_per_cycle", "batch_size"):
+        for name in ("max_cycles", "subgoals_per_cycle", "batch_size", "probe_nodes"):
             value = getattr(self, name)
             if (
                 not isinstance(value, int)
@@ -270,6 +273,8 @@ class HybridSolver:
         for inst in instances:
             start = time.perf_counter()
             run = self._start(inst, layer)
+            if run.status is None and search and self.config.probe_nodes:
+                self._probe(run, layer, budget)
             run.stats.seconds = time.perf_counter() - start
             runs.append(run)
         active = [r for r in runs if r.status is None]
@@ -304,6 +309,22 @@ class HybridSolver:
         if run.status is not None:
             trace.halt_reason = run.reason or "solved by propagation"
         return run
+
+    def _probe(self, run: _Run, layer, budget: Budget) -> None:
+        """A short plain search before the network; settles the easy puzzles."""
+        from solvers.search import search as plain_search
+
+        limit = self.config.probe_nodes
+        if budget.max_nodes is not None:
+            limit = min(limit, budget.max_nodes)
+        result = plain_search(layer, run.root, Budget(max_nodes=limit, max_seconds=budget.max_seconds))
+        run.stats.search_nodes += result.nodes
+        if result.status is Status.SOLVED:
+            run.status, run.values = Status.SOLVED, np.array(result.values)
+            run.trace.halt_reason = f"solved by a {result.nodes}-node search before the network was needed"
+        elif result.status is Status.UNSOLVABLE:
+            run.status, run.reason = Status.UNSOLVABLE, "no solution: a short search exhausted every candidate"
+            run.trace.halt_reason = run.reason
 
     def _check_complete(self, run: _Run) -> None:
         if all(m and not m & (m - 1) for m in run.masks):

@@ -130,3 +130,14 @@ def test_errors_are_typed(sudoku, solver4):
         HybridSolver.from_pretrained("klingon")
     with pytest.raises(ConfigError):
         BridgeConfig(min_confidence=float("nan"))
+
+
+def test_probe_settles_easy_puzzles_before_the_network(sudoku, generated9):
+    model = random_model(2, V=81, K=9)
+    solver = HybridSolver("sudoku", model, BridgeConfig(probe_nodes=10_000), device="cpu")
+    r = solver.solve(generated9[0], mode="hybrid")
+    assert r.status is Status.SOLVED and r.stats.network_calls == 0
+    assert "before the network" in r.trace.halt_reason or "propagation" in r.trace.halt_reason
+    tight = HybridSolver("sudoku", model, BridgeConfig(probe_nodes=1), device="cpu")
+    r = tight.solve(HARD, mode="hybrid")
+    assert r.status is Status.SOLVED and r.stats.network_calls >= 1
