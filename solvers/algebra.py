@@ -1,0 +1,354 @@
+"""Sympy relations compiled into python-constraint constraints.
+
+A puzzle's rules are easiest to read as mathematics: ``Eq(a + b + c, 15)``,
+``Ne(x, y)``, ``x + y < 10``, ``And(...)``.  This module turns such sympy
+relations over sympy ``Symbol`` objects into python-constraint2 constraint
+objects that :class:`~solvers.csp.CSPLayer` propagates and verifies:
+
+* a **linear equality with rational coefficients** becomes an
+  :class:`LinearEquation` (python-constraint's ``ExactSumConstraint`` with
+  integer multipliers), whose bounds reasoning prunes far more than a
+  plain function check.  Repeated symbols are merged first
+  (``S*1000 + ... + S`` is one term ``1001*S``): python-constraint's
+  ExactSum keys its bounds by variable name and is unsound when a variable
+  appears twice in its scope;
+* a top-level ``And`` is split into its parts (each its own constraint, so
+  each propagates on its own);
+* anything else becomes a :class:`RelationConstraint`, a
+  ``FunctionConstraint`` over the relation's free symbols, evaluated by code
+  that :func:`sympy.lambdify` generates from the expression tree.
+
+User strings are never evaluated: a string is rejected with a
+:class:`~solvers.errors.ConfigError`, as are Python booleans (``x == y``
+compares sympy expressions structurally and gives ``False``; write
+``Eq(x, y)``), plain expressions, undefined functions and symbols that are
+not declared variables.
+
+Arithmetic is exact for integer and fraction values: rational constants
+(``1/3``) and divisions by a variable (``x/y``) are computed as
+:class:`fractions.Fraction`, so ``Eq(x/y, Rational(1, 3))`` holds for
+``x=1, y=3``.  A relation whose value is undefined for an assignment
+(division by zero) counts as violated.
+
+Examples
+--------
+>>> from sympy import Eq, Ne, symbols
+>>> S, E = symbols("S E")
+>>> digits = {"S": range(10), "E": range(10)}
+>>> [lin] = compile_relation(Eq(S * 10 + E + S, 23), digits)
+>>> type(lin.constraint).__name__, lin.scope, lin.constraint.multipliers
+('LinearEquation', ('S', 'E'), (11, 1))
+>>> [ne] = compile_relation(Ne(S, E), digits)
+>>> type(ne.constraint).__name__, ne.constraint.description
+('RelationConstraint', 'Ne(S, E)')
+>>> compile_relation(S == E, digits)
+Traceback (most recent call last):
+...
+solvers.errors.ConfigError: got the Python bool False, not a relation: `x == y` compares ... write Eq(x, y)
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+from collections.abc import Hashable, Iterable, Mapping
+from fractions import Fraction
+from typing import Any, Callable, NamedTuple
+
+import sympy
+from constraint import Constraint, ExactSumConstraint, FunctionConstraint
+from sympy.core.function import AppliedUndef
+from sympy.core.relational import Equality, Relational
+from sympy.logic.boolalg import And, BooleanAtom, BooleanFunction
+from sympy.printing.pycode import PythonCodePrinter
+
+from .errors import ConfigError
+
+#: What :func:`compile_relation` accepts as the ``variables`` argument.
+Variables = Mapping[Hashable, Iterable[Any]] | Iterable[Hashable] | None
+
+
+class CompiledRelation(NamedTuple):
+    """One python-constraint constraint and its scope (variable names, in order).
+
+    A ``(constraint, scope)`` pair, as :meth:`CSPLayer.from_spec
+    <solvers.csp.CSPLayer.from_spec>` and ``Problem.addConstraint`` take it.
+    """
+
+    constraint: Constraint
+    scope: tuple[Hashable, ...]
+
+
+class RelationConstraint(FunctionConstraint):
+    """A ``FunctionConstraint`` compiled from a sympy relation.
+
+    ``description`` is the relation as text (used in verifier messages).
+    """
+
+    def __init__(self, relation: sympy.Basic, func: Callable[..., bool]) -> None:
+        super().__init__(func)
+        self.description = str(relation)
+
+
+class LinearEquation(ExactSumConstraint):
+    """``sum(multipliers[i] * scope[i]) == total`` with integer multipliers and total.
+
+    >>> from constraint import Problem
+    >>> p = Problem()
+    >>> p.addVariables(["a", "b"], range(5))
+    >>> p.addConstraint(LinearEquation(7, (1, 2), "Eq(a + 2*b, 7)"), ["a", "b"])
+    >>> sorted((s["a"], s["b"]) for s in p.getSolutions())
+    [(1, 3), (3, 2)]
+    """
+
+    def __init__(self, total: int, multipliers: tuple[int, ...], description: str) -> None:
+        if any(isinstance(m, bool) or not isinstance(m, int) or m == 0 for m in multipliers):
+            raise ConfigError(f"LinearEquation needs nonzero integer multipliers, got {multipliers!r}")
+        super().__init__(int(total), list(multipliers))
+        self.total = int(total)
+        self.multipliers = tuple(multipliers)
+        self.description = description
+
+
+class _ExactPrinter(PythonCodePrinter):
+    """Python code with rational constants as exact ``Fraction`` objects."""
+
+    def _print_Rational(self, expr: sympy.Rational) -> str:
+        return f"Fraction({expr.p}, {expr.q})"
+
+    _print_Half = _print_Rational
+
+
+_PRINTER_SETTINGS = {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True}
+#: Positional symbols: relations equal up to renaming share one compiled function.
+_POSITIONAL = "_hhrm_arg"
+_RECIPROCAL = sympy.Function("_hhrm_recip")
+
+
+def _reciprocal(value: Any) -> Any:
+    """``1 / value``, exact for integers and fractions."""
+    return Fraction(1, value) if isinstance(value, numbers.Rational) else 1 / value
+
+
+def _is_symbolic_division(term: sympy.Basic) -> bool:
+    return bool(term.is_Pow and term.exp.is_Integer and term.exp < 0 and not term.base.is_number)
+
+
+@functools.lru_cache(maxsize=4096)
+def _lambdify(canonical: sympy.Basic, arity: int) -> Callable[..., Any]:
+    """Python function of a relation over positional symbols (cached: renamed copies share it)."""
+    args = sympy.symbols(f"{_POSITIONAL}0:{arity}")
+    exact = canonical.replace(_is_symbolic_division, lambda t: _RECIPROCAL(t.base) ** (-t.exp))
+    return sympy.lambdify(
+        args,
+        exact,
+        modules=[{"Fraction": Fraction, _RECIPROCAL.__name__: _reciprocal}, "math"],
+        printer=_ExactPrinter(_PRINTER_SETTINGS),
+        dummify=True,
+    )
+
+
+def _checked(func: Callable[..., Any]) -> Callable[..., bool]:
+    def holds(*values: Any) -> bool:
+        try:
+            return bool(func(*values))
+        except (ZeroDivisionError, OverflowError):  # undefined for these values: not satisfied
+            return False
+
+    return holds
+
+
+def is_relation(obj: Any) -> bool:
+    """Whether ``obj`` is a sympy relation or boolean combination of relations.
+
+    >>> from sympy import Eq, Symbol
+    >>> x = Symbol("x")
+    >>> is_relation(Eq(x, 1)), is_relation(x + 1), is_relation("x == 1")
+    (True, False, False)
+    """
+    return isinstance(obj, (Relational, BooleanFunction))
+
+
+def linear_form(relation: sympy.Basic) -> tuple[dict[sympy.Symbol, int], int] | None:
+    """``({symbol: coefficient}, total)`` when ``relation`` is ``sum(c * x) == total``
+    with rational coefficients (scaled to integers, repeated symbols merged), else ``None``.
+
+    >>> from sympy import Eq, Rational, symbols
+    >>> x, y = symbols("x y")
+    >>> linear_form(Eq(x + x + Rational(1, 2) * y, 3))
+    ({x: 4, y: 1}, 6)
+    >>> linear_form(Eq(x * y, 3)) is None
+    True
+    """
+    if not isinstance(relation, Equality):
+        return None
+    diff = relation.lhs - relation.rhs
+    symbols = sorted(diff.free_symbols, key=sympy.default_sort_key)
+    if not symbols or not diff.is_polynomial(*symbols):
+        return None
+    poly = sympy.Poly(diff, *symbols)
+    if poly.total_degree() > 1:
+        return None
+    coeffs = {s: poly.coeff_monomial(s) for s in symbols}
+    constant = poly.coeff_monomial(1)
+    if not all(c.is_Rational for c in (*coeffs.values(), constant)):
+        return None
+    scale = math.lcm(*(int(c.q) for c in (*coeffs.values(), constant)))
+    ints = {s: int(c * scale) for s, c in coeffs.items() if c != 0}
+    if not ints:
+        return None
+    return ints, int(-constant * scale)
+
+
+def _variable_index(variables: Variables) -> tuple[dict[str, Hashable] | None, dict[Hashable, list[Any]] | None]:
+    """Symbol name -> declared variable, and the declared domains when given."""
+    if variables is None:
+        return None, None
+    if isinstance(variables, (str, bytes)):
+        raise ConfigError("variables must be a mapping or a collection of names, not a string")
+    domains = None
+    if isinstance(variables, Mapping):
+        domains = {k: list(v) for k, v in variables.items()}
+    names: dict[str, Hashable] = {}
+    for key in (domains if domains is not None else list(variables)):
+        name = key.name if isinstance(key, sympy.Symbol) else str(key)
+        if name in names and names[name] != key:
+            raise ConfigError(f"two variables share the name {name!r}: {names[name]!r} and {key!r}")
+        names[name] = key
+    return names, domains
+
+
+def _reject(relation: Any) -> None:
+    """Raise a ConfigError saying why ``relation`` is not a relation."""
+    if isinstance(relation, bool):
+        raise ConfigError(
+            f"got the Python bool {relation}, not a relation: `x == y` compares sympy expressions "
+            "structurally; write Eq(x, y)"
+        )
+    if isinstance(relation, (str, bytes)):
+        raise ConfigError(
+            f"got the string {relation!r}: strings are never evaluated; build the relation with sympy, "
+            "e.g. Eq(x + y, 10)"
+        )
+    if isinstance(relation, BooleanAtom):
+        raise ConfigError(f"the relation simplifies to {relation}: it constrains nothing (or everything)")
+    if isinstance(relation, sympy.Expr):
+        raise ConfigError(f"{relation} is an expression, not a relation; write e.g. Eq({relation}, 10)")
+    raise ConfigError(f"expected a sympy relation (Eq, Ne, <, And, ...), got {type(relation).__name__}")
+
+
+def compile_relation(relation: Any, variables: Variables = None) -> list[CompiledRelation]:
+    """Compile one sympy relation into python-constraint constraints.
+
+    Parameters
+    ----------
+    relation:
+        ``Eq``, ``Ne``, ``<``, ``<=``, ``>``, ``>=``, or a boolean
+        combination (``And``, ``Or``, ``Not``, ...) over sympy Symbols.
+    variables:
+        The declared variables: a mapping name -> domain values (its order
+        orders scopes; integer domains allow :class:`LinearEquation`; a
+        first value is tried so that a relation that cannot be evaluated
+        fails here, not in the middle of a search), or just the names, or
+        ``None`` (every symbol is a variable of its own name).  A symbol
+        matches a variable whose name is the symbol's name.
+
+    Returns
+    -------
+    list of CompiledRelation
+        One ``(constraint, scope)`` pair, or one per part of a top-level ``And``.
+
+    >>> from sympy import And, Eq, Or, symbols
+    >>> a, b = symbols("a b")
+    >>> [c.scope for c in compile_relation(And(a < b, Eq(a + b, 5)), {"a": [1, 2, 3], "b": [1, 2, 3]})]
+    [('a', 'b'), ('a', 'b')]
+    >>> compile_relation(Eq(a + b, 5), ["a"])
+    Traceback (most recent call last):
+    ...
+    solvers.errors.ConfigError: Eq(a + b, 5) uses b, which is not a declared variable (declared: a)
+    """
+    names, domains = _variable_index(variables)
+    return _compile(relation, names, domains)
+
+
+def _compile(
+    relation: Any, names: dict[str, Hashable] | None, domains: dict[Hashable, list[Any]] | None
+) -> list[CompiledRelation]:
+    if not is_relation(relation):
+        _reject(relation)
+    if isinstance(relation, And):
+        return [part for arg in relation.args for part in _compile(arg, names, domains)]
+    undefined = relation.atoms(AppliedUndef)
+    if undefined:
+        listed = ", ".join(sorted(str(f.func) for f in undefined))
+        raise ConfigError(f"{relation} uses the undefined function(s) {listed}")
+    symbols = [s for s in relation.free_symbols if isinstance(s, sympy.Symbol)]
+    if not symbols:
+        raise ConfigError(f"{relation} has no variables")
+    if len({s.name for s in symbols}) < len(symbols):
+        raise ConfigError(f"{relation} has two different symbols of the same name (different assumptions?)")
+    if names is not None:
+        missing = sorted(s.name for s in symbols if s.name not in names)
+        if missing:
+            declared = ", ".join(names) if len(names) <= 12 else f"{len(names)} variables"
+            raise ConfigError(
+                f"{relation} uses {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+                f"not a declared variable (declared: {declared})"
+            )
+        order = {name: i for i, name in enumerate(names)}
+        symbols.sort(key=lambda s: order[s.name])
+        key_of = {s: names[s.name] for s in symbols}
+    else:
+        symbols.sort(key=sympy.default_sort_key)
+        key_of = {s: s.name for s in symbols}
+    integer_domains = domains is None or all(
+        all(isinstance(x, numbers.Integral) for x in domains[key_of[s]]) for s in symbols
+    )
+    linear = linear_form(relation) if integer_domains else None
+    if linear is not None:
+        coeffs, total = linear
+        terms = [s for s in symbols if s in coeffs]
+        con = LinearEquation(total, tuple(coeffs[s] for s in terms), str(relation))
+        return [CompiledRelation(con, tuple(key_of[s] for s in terms))]
+    positional = sympy.symbols(f"{_POSITIONAL}0:{len(symbols)}")
+    canonical = relation.xreplace(dict(zip(symbols, positional)))
+    func = _checked(_lambdify(canonical, len(symbols)))
+    if domains is not None:
+        sample = []
+        for s in symbols:
+            values = domains[key_of[s]]
+            if not values:
+                break
+            sample.append(values[0])
+        else:
+            try:
+                func(*sample)
+            except Exception as exc:  # noqa: BLE001 - any failure here is a declaration error
+                raise ConfigError(f"cannot evaluate {relation} on the values {tuple(sample)!r}: {exc!r}") from None
+    return [CompiledRelation(RelationConstraint(relation, func), tuple(key_of[s] for s in symbols))]
+
+
+def compile_relations(relations: Iterable[Any], variables: Variables = None) -> list[CompiledRelation]:
+    """Compile several relations (see :func:`compile_relation`), in order.
+
+    >>> from sympy import Ne, symbols
+    >>> x, y, z = symbols("x y z")
+    >>> len(compile_relations([Ne(x, y), Ne(y, z)]))
+    2
+    """
+    if isinstance(relations, (str, bytes)) or is_relation(relations):
+        raise ConfigError("compile_relations takes a list of relations; use compile_relation for one")
+    names, domains = _variable_index(variables)
+    return [part for relation in relations for part in _compile(relation, names, domains)]
+
+
+__all__ = [
+    "CompiledRelation",
+    "LinearEquation",
+    "RelationConstraint",
+    "compile_relation",
+    "compile_relations",
+    "is_relation",
+    "linear_form",
+]
