@@ -49,6 +49,9 @@ def _bits(mask: int) -> Iterator[int]:
 
 
 def _describe(con: Constraint) -> str:
+    description = getattr(con, "description", None)  # e.g. the sympy relation (solvers.algebra)
+    if isinstance(description, str) and description:
+        return description
     if isinstance(con, FunctionConstraint):
         return f"FunctionConstraint({getattr(con._func, '__name__', 'function')})"
     return type(con).__name__
@@ -142,6 +145,21 @@ class CSPLayer:
         except (ValueError, TypeError, AssertionError) as exc:
             raise ConfigError(f"invalid constraint problem: {exc}") from exc
         return cls(problem, **kwargs)
+
+    @property
+    def groups(self) -> list[tuple[int, ...]]:
+        """The constraint scopes as sorted tuples of variable indices, each once, in sorted order.
+
+        The network's constraint-group positions (``positions="groups"``) embed
+        each variable as the sum of its groups.  Unary constraints are folded
+        into the domains by preprocessing and have no scope here.
+
+        >>> layer = CSPLayer.from_spec({"a": [1, 2], "b": [1, 2], "c": [1, 2]},
+        ...                            ["b != a", "a != b", "c > b", "a < 3"])
+        >>> layer.groups
+        [(0, 1), (1, 2)]
+        """
+        return sorted({idx for _con, _scope, idx in self._cons})
 
     # ------------------------------------------------------------------ search
     def initial_candidates(self) -> np.ndarray:
