@@ -44,10 +44,18 @@ class BenchConfig:
     device: str = "auto"
     weights: str | None = None
     seed: int = 0
+    bridge: tuple[tuple[str, object], ...] = ()   # BridgeConfig overrides, e.g. (("max_cycles", 2),)
+    sweep_cycles: tuple[int, ...] = ()             # no-search solve rate against the cycle budget
 
     @property
     def budget(self) -> Budget:
         return Budget(max_nodes=self.max_nodes, max_seconds=self.max_seconds)
+
+    def bridge_config(self, **overrides):
+        """The :class:`~hybrid_hrm.bridge.BridgeConfig` every hybrid method of this run uses."""
+        from .bridge import BridgeConfig
+
+        return BridgeConfig(**{"seed": self.seed, **dict(self.bridge), **overrides})
 
 
 @dataclass
@@ -152,7 +160,31 @@ def run_benchmark(
         report["methods"][name] = summarize(domain, instances, outcomes, total)
         if progress:
             print(format_row(name, report["methods"][name]), flush=True)
+    if config.sweep_cycles:
+        report["cycle_sweep"] = cycle_sweep(domain, instances, config)
+        if progress:
+            for mode, rates in report["cycle_sweep"]["rates"].items():
+                pairs = ", ".join(f"{c}: {r:.3f}" for c, r in zip(report["cycle_sweep"]["cycles"], rates))
+                print(f"no-search solve rate by cycle budget, {mode}: {pairs}", flush=True)
     return report
+
+
+def cycle_sweep(domain: Domain, instances: list[Instance], config: BenchConfig) -> dict:
+    """No-search solve rate of the loop (network and uniform) for each cycle budget."""
+    _load_neural_methods()
+    from .bridge import HybridSolver
+
+    rates: dict[str, list[float]] = {"hybrid-nosearch": [], "hybrid-uniform-nosearch": []}
+    for cycles in config.sweep_cycles:
+        bridge = config.bridge_config(max_cycles=int(cycles))
+        for mode in rates:
+            if "uniform" in mode:
+                solver = HybridSolver(domain, None, bridge)
+            else:
+                solver = HybridSolver.load(domain.name, config.weights, device=config.device, config=bridge)
+            results = solver.solve_instances(instances, mode=mode, budget=config.budget)
+            rates[mode].append(float(np.mean([r.status is Status.SOLVED for r in results])))
+    return {"cycles": list(config.sweep_cycles), "rates": rates}
 
 
 def summarize(domain: Domain, instances: list[Instance], outcomes: list[Outcome], total: float) -> dict:
@@ -200,7 +232,7 @@ def format_row(name: str, m: dict) -> str:
         f"{name:<18} {m['solved']:>7} {m['wrong']:>6} {m['not_solved']:>8} {m['median_ms']:>10.2f} "
         f"{m['p95_ms']:>9.2f} {m['mean_nodes']:>8.1f} {m['puzzles_per_s']:>10.1f}"
     )
-    extra = [f"{k}={m[k]:.3g}" for k in ("cycles", "acceptance", "nosearch_solved") if k in m]
+    extra = [f"{k}={m[k]:.3g}" for k in ("cycles", "acceptance", "nosearch_solved", "network_used") if k in m]
     return row + ("  " + " ".join(extra) if extra else "")
 
 
@@ -241,7 +273,17 @@ def plot_report(report: dict, path: str | Path) -> Path:
     import matplotlib.pyplot as plt
 
     names = list(report["methods"])
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    sweep = report.get("cycle_sweep")
+    fig, axes = plt.subplots(1, 3 if sweep else 2, figsize=(16 if sweep else 11, 4))
+    ax1, ax2 = axes[0], axes[1]
+    if sweep:
+        for mode, rates in sweep["rates"].items():
+            axes[2].plot(sweep["cycles"], rates, marker="o", label=mode)
+        axes[2].set_xscale("log", base=2)
+        axes[2].set_xlabel("cycle budget")
+        axes[2].set_ylabel("solved without search")
+        axes[2].set_title("the loop alone vs its cycle budget")
+        axes[2].legend(fontsize=8)
     ax1.boxplot([report["methods"][n]["ms_per_puzzle"] for n in names], showfliers=False)
     ax1.set_xticks(range(1, len(names) + 1), names, rotation=20)
     ax1.set_yscale("log")

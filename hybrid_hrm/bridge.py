@@ -254,6 +254,7 @@ class HybridSolver:
             values = probs.argmax(-1)
             verdict = self.domain.verify(inst, values)
             if verdict.valid:
+                stats.solved_by = "network"
                 results.append(verified_result(self.domain, inst, values, mode="neural", stats=stats))
             else:
                 reason = f"the network's answer failed the verifier: {verdict.reason() or 'incomplete'}"
@@ -306,6 +307,8 @@ class HybridSolver:
         else:
             run.root = list(run.masks)
             self._check_complete(run)
+            if run.status is Status.SOLVED:
+                stats.solved_by = "propagation"
         if run.status is not None:
             trace.halt_reason = run.reason or "solved by propagation"
         return run
@@ -321,6 +324,7 @@ class HybridSolver:
         run.stats.search_nodes += result.nodes
         if result.status is Status.SOLVED:
             run.status, run.values = Status.SOLVED, np.array(result.values)
+            run.stats.solved_by = "search"
             run.trace.halt_reason = f"solved by a {result.nodes}-node search before the network was needed"
         elif result.status is Status.UNSOLVABLE:
             run.status, run.reason = Status.UNSOLVABLE, "no solution: a short search exhausted every candidate"
@@ -421,6 +425,7 @@ class HybridSolver:
             )
         )
         if run.status is Status.SOLVED:
+            run.stats.solved_by = "loop"
             run.trace.halt_reason = f"verified complete and valid after cycle {cycle}"
 
     def _reject_reason(self, run: _Run, layer, v: int, k: int) -> str:
@@ -538,17 +543,18 @@ def _bench_method(mode: str):
     from .bench import BenchConfig, Outcome
 
     def method(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
+        bridge = config.bridge_config()
         if mode in ("hybrid-uniform", "hybrid-uniform-nosearch"):
-            solver = HybridSolver(domain, None, BridgeConfig(seed=config.seed))
+            solver = HybridSolver(domain, None, bridge)
         else:
-            solver = HybridSolver.load(
-                domain.name, config.weights, device=config.device, config=BridgeConfig(seed=config.seed)
-            )
+            solver = HybridSolver.load(domain.name, config.weights, device=config.device, config=bridge)
         results = solver.solve_instances(instances, mode=mode, budget=config.budget)
         outcomes = []
         for r in results:
-            loop_solved = r.status is Status.SOLVED and (r.trace is None or r.trace.search is None)
-            extra = {"cycles": r.stats.cycles, "nosearch_solved": float(loop_solved)}
+            # Solved without the complete search: by propagation, the loop, or the network alone.
+            nosearch = r.status is Status.SOLVED and r.stats.solved_by in ("propagation", "loop", "network")
+            extra = {"cycles": r.stats.cycles, "nosearch_solved": float(nosearch),
+                     "network_used": float(r.stats.network_calls > 0)}
             if r.stats.proposed:
                 extra["acceptance"] = r.stats.accepted / r.stats.proposed
             outcomes.append(Outcome(r.status, r.values, r.stats.seconds, r.stats.search_nodes, extra))

@@ -17,7 +17,7 @@ import numpy as np
 import domains
 from domains.base import Instance
 from domains.collections import collection_lines
-from solvers.errors import HybridHRMError, InvalidPuzzleError, Status
+from solvers.errors import ConfigError, HybridHRMError, InvalidPuzzleError, Status
 
 EXIT_OK, EXIT_UNSOLVED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=_nonneg_int, default=0)
     p.add_argument("--scale", type=_nonneg_float, default=1.0, help="reliability: share of the full case count")
+    p.add_argument("--bridge", default="", help="loop settings, e.g. max_cycles=2,min_confidence=0.3,probe_nodes=16")
+    p.add_argument("--sweep-cycles", default="", help="also measure the no-search solve rate at these cycle budgets")
     _add_budget(p)
 
     from .train_cli import add_train_parser
@@ -139,6 +141,28 @@ def read_instances(domain, args) -> list[Instance]:
 
 
 # ------------------------------------------------------------------------ commands
+def parse_bridge_options(text: str) -> tuple[tuple[str, object], ...]:
+    """``"max_cycles=2,min_confidence=0.3"`` -> validated BridgeConfig overrides."""
+    from dataclasses import fields
+
+    from .bridge import BridgeConfig
+
+    known = {f.name for f in fields(BridgeConfig)}
+    out = []
+    for item in filter(None, (text or "").split(",")):
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if key not in known:
+            raise ConfigError(f"unknown loop setting {key!r}; known: {', '.join(sorted(known))}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(f"loop setting {key} needs a number, got {value!r}") from None
+        out.append((key, int(number) if number.is_integer() and key != "min_confidence" else number))
+    BridgeConfig(**dict(out))  # validate now, not after other methods ran
+    return tuple(out)
+
+
 def cmd_solve(args) -> int:
     from solvers.base import Budget
 
@@ -220,6 +244,8 @@ def cmd_bench(args) -> int:
         args.collection = "top1465"
     instances = read_instances(domain, args)
     config = bench.BenchConfig(
+        bridge=parse_bridge_options(args.bridge),
+        sweep_cycles=tuple(int(c) for c in args.sweep_cycles.split(",")) if args.sweep_cycles else (),
         max_nodes=args.max_nodes,
         max_seconds=args.max_seconds,
         device=args.device,

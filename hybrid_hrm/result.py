@@ -40,6 +40,7 @@ class SolveStats:
     search_nodes: int = 0
     network_calls: int = 0
     seconds: float = 0.0
+    solved_by: str = ""      # "propagation", "loop", "search" or "network" (set when solved)
 
     @property
     def acceptance_rate(self) -> float:

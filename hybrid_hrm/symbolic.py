@@ -89,6 +89,7 @@ def solve_symbolic(
     )
     stats.seconds += time.perf_counter() - start
     if result.status in (Status.SOLVED, Status.MULTIPLE_SOLUTIONS):
+        stats.solved_by = "search" if result.nodes else "propagation"
         reason = "more than one solution; this is one of them" if result.status is Status.MULTIPLE_SOLUTIONS else ""
         return verified_result(
             domain,
