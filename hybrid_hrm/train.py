@@ -273,6 +273,7 @@ class Trainer:
                     for pe, pm in zip(self.ema.parameters(), self.model.parameters()):
                         pe.lerp_(pm, 1.0 - decay)
             metrics = seg_metrics
+            metrics["segments"] = segment + 1
             if segment == c.segments - 1:
                 break
             # The symbolic layer between segments: commit right subgoals, propagate.
@@ -297,14 +298,13 @@ class Trainer:
                 halt = (out.q_halt.detach().float().cpu().numpy() > 0) & (segment + 1 >= min_segments[active])
                 halt |= (cand[active].sum(-1) == 1).all(-1)
                 if halt.all():
+                    active = active[:0]
                     break
                 if halt.any():
                     keep = ~halt
                     keep_t = torch.from_numpy(keep).to(self.info.device)
                     state = type(state)(state.z_H[keep_t], state.z_L[keep_t])
                     active = active[keep]
-            metrics["segments"] = segment + 1
-        metrics.setdefault("segments", c.segments)
         metrics["active_end"] = len(active) / len(givens)
         self.step += 1
         return metrics

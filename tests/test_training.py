@@ -142,3 +142,18 @@ def test_two_gloo_processes_stay_in_sync(tmp_path):
     result = json.loads((out / "result.json").read_text())
     a, b = result["rank_checksums"]
     assert a == b and result["steps"] == 3
+
+
+def test_act_drops_halted_instances_from_later_segments(tmp_path):
+    import torch
+
+    trainer = Trainer(tiny_config(segments=4, halt_exploration=0.0, neural_share=1.0), tmp_path / "act",
+                      progress=False)
+    with torch.no_grad():
+        trainer.model.q_head.bias.fill_(8.0)  # the Q-head halts everything after one segment
+    metrics = trainer.train_batch()
+    assert metrics["segments"] == 1 and metrics["active_end"] < 1.0
+    with torch.no_grad():
+        trainer.model.q_head.bias.fill_(-8.0)  # never halts: all segments run
+    metrics = trainer.train_batch()
+    assert metrics["segments"] == 4
