@@ -52,7 +52,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Callable, NamedTuple
 
@@ -92,7 +92,7 @@ class RelationConstraint(FunctionConstraint):
 
 
 class LinearEquation(ExactSumConstraint):
-    """``sum(multipliers[i] * scope[i]) == total`` with integer multipliers and total.
+    """``sum(multipliers[i] * scope[i]) == total`` with integer multipliers and total (no variable twice).
 
     >>> from constraint import Problem
     >>> p = Problem()
@@ -109,6 +109,61 @@ class LinearEquation(ExactSumConstraint):
         self.total = int(total)
         self.multipliers = tuple(multipliers)
         self.description = description
+
+    def preProcess(self, variables: Sequence[Hashable], domains: dict, constraints: list, vconstraints: dict) -> None:
+        """Remove the values outside the bounds once, before search (never fails on an emptied domain)."""
+        Constraint.preProcess(self, variables, domains, constraints, vconstraints)  # unary: filter, drop
+        if len(variables) < 2 or any(not domains[v] for v in variables):
+            return
+        terms = [sorted((m * min(domains[v]), m * max(domains[v]))) for v, m in zip(variables, self.multipliers)]
+        low_sum, high_sum = sum(t[0] for t in terms), sum(t[1] for t in terms)
+        for (var, m), (low, high) in zip(zip(variables, self.multipliers), terms):
+            floor, ceiling = self.total - (high_sum - high), self.total - (low_sum - low)
+            for value in list(domains[var]):
+                if not floor <= m * value <= ceiling:
+                    domains[var].remove(value)
+
+    def __call__(self, variables: Sequence[Hashable], domains: dict, assignments: dict,
+                 forwardcheck: bool = False) -> bool:
+        """Bounds consistency on the *current* domains (ExactSum uses the initial ones).
+
+        Each free variable's term must lie within ``rest - (others' max)`` and
+        ``rest - (others' min)``, where ``rest`` is the total minus the assigned
+        terms; with ``forwardcheck`` the values outside are hidden.  Sound for any
+        signs of multipliers and values.
+        """
+        rest = self.total
+        free = []
+        for var, m in zip(variables, self.multipliers):
+            if var in assignments:
+                rest -= m * assignments[var]
+            else:
+                free.append((var, m))
+        if not free:
+            return rest == 0
+        lows, highs = [], []
+        for var, m in free:
+            dom = domains[var]
+            if not dom:
+                return False
+            a, b = m * min(dom), m * max(dom)
+            lows.append(min(a, b))
+            highs.append(max(a, b))
+        low_sum, high_sum = sum(lows), sum(highs)
+        if not low_sum <= rest <= high_sum:
+            return False
+        if forwardcheck:
+            for (var, m), low, high in zip(free, lows, highs):
+                floor, ceiling = rest - (high_sum - high), rest - (low_sum - low)
+                if floor <= low and high <= ceiling:
+                    continue
+                dom = domains[var]
+                for value in dom[:]:
+                    if not floor <= m * value <= ceiling:
+                        dom.hideValue(value)
+                if not dom:
+                    return False
+        return True
 
 
 class _ExactPrinter(PythonCodePrinter):
