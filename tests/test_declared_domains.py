@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sympy import Abs, And, Eq, Ne, Or, Rational, symbols
 
+from domains.csp_domain import declare_domain
 from solvers.algebra import (
     LinearEquation,
     RelationConstraint,
@@ -130,12 +131,35 @@ def test_compiled_functions_are_shared_between_renamed_relations():
     assert first.constraint._func(1, 7) and second.constraint._func(7, 1) and not second.constraint._func(1, 1)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
+LINEAR = dict(
     coeffs=st.lists(st.integers(-4, 4), min_size=1, max_size=4),
     names=st.lists(st.sampled_from("abc"), min_size=4, max_size=4),
     total=st.integers(-6, 12),
 )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**LINEAR)
+def test_linear_equation_in_python_constraints_own_solver(coeffs, names, total):
+    """LinearEquation's bounds forward checking also works inside python-constraint's solvers."""
+    syms = {n: sympy.Symbol(n) for n in "abc"}
+    relation = Eq(sum(c * syms[n] for c, n in zip(coeffs, names)), total)
+    if not isinstance(relation, Eq):
+        return
+    [(con, scope)] = compile_relation(relation, {n: range(-2, 3) for n in "abc"})
+    p = Problem()
+    p.addVariables(list("abc"), range(-2, 3))
+    p.addConstraint(con, list(scope))
+    got = {(s["a"], s["b"], s["c"]) for s in p.getSolutions()}
+    expected = {
+        vals for vals in itertools.product(range(-2, 3), repeat=3)
+        if sum(c * vals["abc".index(n)] for c, n in zip(coeffs, names)) == total
+    }
+    assert got == expected
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**LINEAR)
 def test_linear_equations_match_brute_force(coeffs, names, total):
     """Sound and complete: same solutions as enumeration, repeated symbols and negatives included."""
     syms = {n: sympy.Symbol(n) for n in "abc"}
@@ -174,3 +198,218 @@ def test_training_group_membership_accepts_a_csp_layer():
     layer = CSPLayer.from_spec({"a": [0, 1], "b": [0, 1], "c": [0, 1]}, ["a != b", "b != c"])
     member = group_membership(layer, layer.num_variables)
     assert member.tolist() == [[1, 0], [1, 1], [0, 1]]
+
+
+# --- python-constraint's example problems as declared domains ----------------------------
+
+
+def einstein_domain():
+    """python-constraint's examples/einstein: five houses, one variable per attribute and house."""
+    from constraint import AllDifferentConstraint
+
+    attributes = {
+        "color": ["red", "white", "green", "yellow", "blue"],
+        "nationality": ["brit", "swede", "dane", "norwegian", "german"],
+        "drink": ["tea", "coffee", "milk", "beer", "water"],
+        "smoke": ["pallmall", "dunhill", "blends", "bluemaster", "prince"],
+        "pet": ["dogs", "birds", "cats", "horses", "fish"],
+    }
+    variables = {f"{a}{i}": values for i in range(1, 6) for a, values in attributes.items()}
+    cons = [(AllDifferentConstraint(), [f"{a}{i}" for i in range(1, 6)]) for a in attributes]
+
+    def same_house(a, x, b, y):  # "the x-person is the y-person"
+        return [((lambda p, q: p != x or q == y), [f"{a}{i}", f"{b}{i}"]) for i in range(1, 6)]
+
+    def next_to(a, x, b, y):  # "the x-person lives next to the y-person"
+        out = []
+        for i in range(1, 6):
+            near = [f"{b}{j}" for j in (i - 1, i + 1) if 1 <= j <= 5]
+            out.append(((lambda p, *qs: p != x or y in qs), [f"{a}{i}", *near]))
+        return out
+
+    cons += same_house("nationality", "brit", "color", "red")
+    cons += same_house("nationality", "swede", "pet", "dogs")
+    cons += same_house("nationality", "dane", "drink", "tea")
+    cons += [((lambda p, q: p != "green" or q == "white"), [f"color{i}", f"color{i + 1}"]) for i in range(1, 5)]
+    cons += [((lambda p: p != "green"), ["color5"])]
+    cons += same_house("color", "green", "drink", "coffee")
+    cons += same_house("smoke", "pallmall", "pet", "birds")
+    cons += same_house("color", "yellow", "smoke", "dunhill")
+    cons += [((lambda p: p == "milk"), ["drink3"]), ((lambda p: p == "norwegian"), ["nationality1"])]
+    cons += next_to("smoke", "blends", "pet", "cats")
+    cons += next_to("pet", "horses", "smoke", "dunhill")
+    cons += same_house("smoke", "bluemaster", "drink", "beer")
+    cons += same_house("nationality", "german", "smoke", "prince")
+    cons += next_to("nationality", "norwegian", "color", "blue")
+    cons += next_to("smoke", "blends", "drink", "water")
+    return declare_domain("einstein", variables, cons, doc="Einstein's riddle: who owns the fish?")
+
+
+def test_einstein_the_german_owns_the_fish_in_house_4():
+    zebra = einstein_domain()
+    inst = zebra.empty()
+    result = zebra.solve(inst, UNLIMITED, max_solutions=2)
+    assert result.status is Status.SOLVED  # exactly one solution
+    answer = zebra.layer(inst).solutions_to_dict(result.values)
+    assert answer["pet4"] == "fish" and answer["nationality4"] == "german"
+    assert zebra.verify(inst, result.values).valid
+    text = zebra.format(inst, result.values)
+    assert zebra.parse(text).givens.tolist() == list(result.values)
+    assert zebra.parse("pet4=fish nationality1=norwegian").givens.tolist().count(-1) == 23
+
+
+def rooks_domain(n: int):
+    """python-constraint's examples/rooks: one variable per column, its value the rook's row."""
+    cons = [((lambda r1, r2: r1 != r2), [c1, c2]) for c1 in range(n) for c2 in range(n) if c1 < c2]
+    return declare_domain(f"rooks{n}", {c: range(n) for c in range(n)}, cons)
+
+
+def count_solutions(domain, limit: int = 50_000) -> int:
+    inst = domain.empty()
+    result = search(domain.layer(inst), domain.layer(inst).masks(inst.candidates), UNLIMITED, max_solutions=limit)
+    assert result.status is not Status.BUDGET_EXHAUSTED
+    return len(result.solutions)
+
+
+def test_six_rooks_have_720_solutions():
+    assert count_solutions(rooks_domain(6)) == 720
+
+
+@pytest.mark.slow
+def test_eight_rooks_have_40320_solutions():
+    assert count_solutions(rooks_domain(8)) == 40320
+
+
+def coins_domains():
+    """python-constraint's examples/coins: 100 coins of 1, 5, 10, 50 and 100 cents make 5.00.
+
+    Written twice: with python-constraint's float ExactSumConstraint as in the example, and
+    with exact sympy equations in cents.  (The example's test asserts ``len(solve()) == 2``;
+    ``solve()`` returns a pair ``(solution_iterator, variables)``, so that checks the pair.
+    The problem has 104 solutions, which python-constraint's own ``getSolutions`` finds too.)
+    """
+    names = ("0.01", "0.05", "0.10", "0.50", "1.00")
+    values = [float(x) for x in names]
+    variables = {n: range(int(5.00 / v)) for n, v in zip(names, values)}
+    floats = declare_domain("coins-float", variables, [
+        (ExactSumConstraint(5.00, values), list(names)), (ExactSumConstraint(100), list(names)),
+    ])
+    coin = {n: sympy.Symbol(n) for n in names}
+    cents = sum(round(v * 100) * coin[n] for n, v in zip(names, values))
+    exact = declare_domain("coins", variables, [Eq(cents, 500), Eq(sum(coin.values()), 100)])
+    return floats, exact, variables, names, values
+
+
+def python_constraint_coins() -> set[tuple]:
+    _floats, _exact, variables, names, values = coins_domains()
+    p = Problem()
+    for n in names:
+        p.addVariable(n, variables[n])
+    p.addConstraint(ExactSumConstraint(5.00, values), list(names))
+    p.addConstraint(ExactSumConstraint(100), list(names))
+    return {tuple(s[n] for n in names) for s in p.getSolutions()}
+
+
+@pytest.mark.parametrize("which", [pytest.param("float", marks=pytest.mark.slow), "exact"])
+def test_coins_have_104_solutions_as_python_constraint_finds(which):
+    """The sympy version's bounds reasoning needs ~500 nodes; the float ExactSum one ~600,000 (slow)."""
+    floats, exact, _variables, names, _values = coins_domains()
+    theirs = python_constraint_coins()
+    assert len(theirs) == 104
+    for domain in [floats if which == "float" else exact]:
+        inst = domain.empty()
+        layer = domain.layer(inst)
+        result = search(layer, layer.masks(inst.candidates), UNLIMITED, max_solutions=1000)
+        ours = {tuple(layer.solutions_to_dict(s)[n] for n in names) for s in result.solutions}
+        assert ours == theirs
+
+
+def test_send_more_money_with_sympy():
+    from constraint import AllDifferentConstraint
+
+    L = {s.name: s for s in symbols("S E N D M O R Y")}
+
+    def number(word: str):
+        return sum(10 ** i * L[c] for i, c in enumerate(reversed(word)))
+
+    puzzle = declare_domain("sendmore", {name: range(10) for name in L}, [
+        Eq(number("SEND") + number("MORE"), number("MONEY")), Ne(L["S"], 0), Ne(L["M"], 0),
+        AllDifferentConstraint(),
+    ])
+    [linear] = [con for con, _scope, _idx in puzzle.layer(puzzle.empty())._cons if isinstance(con, LinearEquation)]
+    assert sorted(linear.multipliers) == sorted([1000, 91, -90, 1, -9000, -900, 10, -1])  # E, N, O merged
+    inst = puzzle.empty()
+    result = puzzle.solve(inst, UNLIMITED, max_solutions=2)
+    assert result.status is Status.SOLVED  # unique
+    v = puzzle.layer(inst).solutions_to_dict(result.values)
+    word = lambda w: int("".join(str(v[c]) for c in w))  # noqa: E731
+    assert (word("SEND"), word("MORE"), word("MONEY")) == (9567, 1085, 10652)
+
+
+# --- the CSPDomain machinery ------------------------------------------------------------
+
+
+def magic3():
+    """3x3 magic square: digits 1..9 once each, every line sums to 15 (8 solutions)."""
+    from constraint import AllDifferentConstraint
+
+    cells = symbols("a b c d e f g h i")
+    a, b, c, d, e, f, g, h, i = cells
+    lines = [(a, b, c), (d, e, f), (g, h, i), (a, d, g), (b, e, h), (c, f, i), (a, e, i), (c, e, g)]
+    return declare_domain("magic3", {s.name: range(1, 10) for s in cells},
+                          [AllDifferentConstraint(), *[Eq(x + y + z, 15) for x, y, z in lines]])
+
+
+def test_declared_text_format_round_trips_and_reports_positions():
+    from solvers.errors import InvalidPuzzleError
+
+    magic = magic3()
+    inst = magic.parse("2 . . . . . . . 8")
+    assert magic.format(inst) == "2.......8" and magic.parse("2.......8").givens.tolist() == inst.givens.tolist()
+    assert magic.parse("a=2, i=8").givens.tolist() == inst.givens.tolist()
+    for text, position in [("2.......0", 8), ("z=1", 0), ("a=1 a=1", 0), ("a", None), ("123", None)]:
+        with pytest.raises(InvalidPuzzleError) as info:
+            magic.parse(text)
+        assert info.value.position == position, text
+    with pytest.raises(InvalidPuzzleError):
+        magic.parse(12)
+
+
+def test_declared_domain_errors_at_declaration():
+    x = sympy.Symbol("x")
+    with pytest.raises(ConfigError, match="strings are not evaluated"):
+        declare_domain("d", {"x": [1, 2]}, ["x > 1"])
+    with pytest.raises(ConfigError, match="not a declared variable"):
+        declare_domain("d", {"x": [1, 2]}, [sympy.Symbol("y") > x])
+    with pytest.raises(ConfigError, match="cannot be written as a token"):
+        declare_domain("d", {"x": ["a b", "c"]}, [])
+    with pytest.raises(ConfigError, match="no values"):
+        declare_domain("d", {"x": []}, [])
+
+
+def test_generated_declared_puzzles_are_unique_and_verified():
+    magic = magic3()
+    puzzles = magic.generate(np.random.default_rng(1), count=4)
+    assert len(puzzles) == 4
+    for p in puzzles:
+        assert magic.solve(p, UNLIMITED, max_solutions=2).status is Status.SOLVED
+        assert magic.verify(p, p.solution).valid
+        assert ((p.givens < 0) | (p.givens == p.solution)).all()
+        givens_left = p.givens.copy()
+        given_vars = np.flatnonzero(givens_left >= 0)
+        if len(given_vars):  # minimal: removing any remaining given loses uniqueness
+            givens_left[given_vars[0]] = -1
+            assert not magic.is_unique(magic.layer(p), givens_left)
+
+
+def test_declared_domain_in_the_hybrid_loop_and_training_helpers():
+    from hybrid_hrm.bridge import HybridSolver
+    from hybrid_hrm.train import group_membership
+
+    magic = magic3()
+    result = HybridSolver(magic).solve("2.......8", mode="hybrid-uniform")
+    assert result.solved and magic.verify(magic.parse(result.solution), magic.parse(result.solution).givens).valid
+    layer = magic.layer(magic.empty())
+    assert group_membership(layer, 9).shape == (9, 9)  # all-different + 8 lines
+    wrong = magic.parse("2" * 9)
+    assert not magic.verify(wrong, wrong.givens).consistent
