@@ -49,6 +49,7 @@ solvers.errors.ConfigError: got the Python bool False, not a relation: `x == y` 
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import numbers
@@ -225,6 +226,33 @@ def is_relation(obj: Any) -> bool:
     return isinstance(obj, (Relational, BooleanFunction))
 
 
+def _is_monomial(term: sympy.Basic) -> bool:
+    """A product of symbols and positive integer powers of symbols (no sums inside)."""
+    factors = term.args if term.is_Mul else (term,)
+    return all(f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_Integer and f.exp > 0) for f in factors)
+
+
+def _expanded_terms(diff: sympy.Basic) -> tuple[dict[sympy.Symbol, sympy.Rational], sympy.Basic] | bool | None:
+    """Fast path of :func:`linear_form` for an already expanded sum (no ``Poly``, which costs ~0.5 ms).
+
+    ``(coefficients, constant)`` when linear, ``False`` when a term is a
+    monomial of degree 2 or more, ``None`` when undecided (nested sums, functions).
+    """
+    coeffs: dict[sympy.Symbol, sympy.Basic] = {}
+    constant: sympy.Basic = sympy.S.Zero
+    for term in sympy.Add.make_args(diff):
+        c, rest = term.as_coeff_Mul()
+        if rest is sympy.S.One:
+            constant += c
+        elif rest.is_Symbol:
+            coeffs[rest] = coeffs.get(rest, sympy.S.Zero) + c
+        elif _is_monomial(rest):
+            return False
+        else:
+            return None
+    return coeffs, constant
+
+
 def linear_form(relation: sympy.Basic) -> tuple[dict[sympy.Symbol, int], int] | None:
     """``({symbol: coefficient}, total)`` when ``relation`` is ``sum(c * x) == total``
     with rational coefficients (scaled to integers, repeated symbols merged), else ``None``.
@@ -239,18 +267,24 @@ def linear_form(relation: sympy.Basic) -> tuple[dict[sympy.Symbol, int], int] | 
     if not isinstance(relation, Equality):
         return None
     diff = relation.lhs - relation.rhs
-    symbols = sorted(diff.free_symbols, key=sympy.default_sort_key)
-    if not symbols or not diff.is_polynomial(*symbols):
+    terms = _expanded_terms(diff)
+    if terms is False:
         return None
-    poly = sympy.Poly(diff, *symbols)
-    if poly.total_degree() > 1:
-        return None
-    coeffs = {s: poly.coeff_monomial(s) for s in symbols}
-    constant = poly.coeff_monomial(1)
+    if terms is not None:
+        coeffs, constant = terms
+    else:
+        symbols = sorted(diff.free_symbols, key=sympy.default_sort_key)
+        if not symbols or not diff.is_polynomial(*symbols):
+            return None
+        poly = sympy.Poly(diff, *symbols)
+        if poly.total_degree() > 1:
+            return None
+        coeffs = {s: poly.coeff_monomial(s) for s in symbols}
+        constant = poly.coeff_monomial(1)
     if not all(c.is_Rational for c in (*coeffs.values(), constant)):
         return None
     scale = math.lcm(*(int(c.q) for c in (*coeffs.values(), constant)))
-    ints = {s: int(c * scale) for s, c in coeffs.items() if c != 0}
+    ints = {s: int(coeffs[s] * scale) for s in sorted(coeffs, key=sympy.default_sort_key) if coeffs[s] != 0}
     if not ints:
         return None
     return ints, int(-constant * scale)
@@ -367,7 +401,8 @@ def _compile(
         con = LinearEquation(total, tuple(coeffs[s] for s in terms), str(relation))
         return [CompiledRelation(con, tuple(key_of[s] for s in terms))]
     positional = sympy.symbols(f"{_POSITIONAL}0:{len(symbols)}")
-    canonical = relation.xreplace(dict(zip(symbols, positional)))
+    with sympy.evaluate(False):  # a renaming needs no re-simplification (which costs ~1 ms)
+        canonical = relation.xreplace(dict(zip(symbols, positional)))
     func = _checked(_lambdify(canonical, len(symbols)))
     if domains is not None:
         sample = []
@@ -382,6 +417,29 @@ def _compile(
             except Exception as exc:  # noqa: BLE001 - any failure here is a declaration error
                 raise ConfigError(f"cannot evaluate {relation} on the values {tuple(sample)!r}: {exc!r}") from None
     return [CompiledRelation(RelationConstraint(relation, func), tuple(key_of[s] for s in symbols))]
+
+
+def rescope(compiled: CompiledRelation, scope: Sequence[Hashable], description: str | None = None) -> CompiledRelation:
+    """The same compiled constraint on other variables (same arity, same domains).
+
+    Compile a relation once over placeholder symbols and reuse it for every
+    place it applies (KenKen compiles each cage kind once): compiling costs
+    about a millisecond, rescoping a microsecond.
+
+    >>> from sympy import Eq, symbols
+    >>> a, b = symbols("a b")
+    >>> [template] = compile_relation(Eq(a * b, 6), {"a": range(1, 7), "b": range(1, 7)})
+    >>> cage = rescope(template, ["r1c1", "r1c2"], "r1c1 * r1c2 = 6")
+    >>> cage.scope, cage.constraint.description, template.constraint.description
+    (('r1c1', 'r1c2'), 'r1c1 * r1c2 = 6', 'Eq(a*b, 6)')
+    """
+    scope = tuple(scope)
+    if len(scope) != len(compiled.scope):
+        raise ConfigError(f"rescope: the constraint has {len(compiled.scope)} variables, got {len(scope)}")
+    constraint = copy.copy(compiled.constraint)
+    if description is not None:
+        constraint.description = description
+    return CompiledRelation(constraint, scope)
 
 
 def compile_relations(relations: Iterable[Any], variables: Variables = None) -> list[CompiledRelation]:
@@ -406,4 +464,5 @@ __all__ = [
     "compile_relations",
     "is_relation",
     "linear_form",
+    "rescope",
 ]
