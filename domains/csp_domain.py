@@ -354,7 +354,8 @@ class CSPDomain(Domain):
         (:meth:`random_structure`), then givens removed in random order
         while the solution stays unique (checked by counting solutions up
         to 2), down to ``min_givens``.  Puzzles left with more than
-        ``max_givens`` givens are discarded and tried again; with
+        ``max_givens`` givens, or with nothing to solve, are discarded and
+        tried again; with
         ``max_givens=0`` only the puzzle without givens is checked.
         ``options`` choose the shape (e.g. ``size``; see :meth:`default_shape`).
         Fewer than ``count`` come back when ``max_attempts`` run out.
@@ -380,8 +381,9 @@ class CSPDomain(Domain):
                     continue
             else:
                 givens = self._remove_givens(solution, rng, layer, min_givens)
-                if max_givens is not None and int((givens >= 0).sum()) > max_givens:
-                    continue
+                kept = int((givens >= 0).sum())
+                if kept == givens.size or (max_givens is not None and kept > max_givens):
+                    continue  # nothing left to solve, or more givens than asked for
             out.append(self.make_instance(givens, shape, structure, solution=solution))
         return out
 
