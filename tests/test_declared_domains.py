@@ -413,3 +413,120 @@ def test_declared_domain_in_the_hybrid_loop_and_training_helpers():
     assert group_membership(layer, 9).shape == (9, 9)  # all-different + 8 lines
     wrong = magic.parse("2" * 9)
     assert not magic.verify(wrong, wrong.givens).consistent
+
+
+# --- built-in declared domains ----------------------------------------------------------
+
+import domains  # noqa: E402
+from domains.base import apply_symmetry  # noqa: E402
+from solvers.errors import InvalidPuzzleError  # noqa: E402
+
+BUILT_IN = {"kenken": {"size": 4}, "nqueens": {"size": 6}, "graph_coloring": {"size": 8, "colors": 3}}
+
+
+@pytest.fixture(scope="module", params=sorted(BUILT_IN))
+def generated(request):
+    name = request.param
+    domain = domains.get(name)
+    return domain, domain.generate(np.random.default_rng(3), count=3, **BUILT_IN[name])
+
+
+def test_built_in_domains_generate_unique_puzzles_that_solve_and_verify(generated):
+    domain, puzzles = generated
+    assert len(puzzles) == 3
+    for p in puzzles:
+        result = domain.solve(p, UNLIMITED, max_solutions=2)
+        assert result.status is Status.SOLVED  # and no second solution
+        assert list(result.values) == p.solution.tolist()
+        assert domain.verify(p, result.values).valid
+        broken = p.solution.copy()
+        free = np.flatnonzero(p.givens < 0)
+        broken[free[0]] = (broken[free[0]] + 1) % p.num_values
+        assert not domain.verify(p, broken).valid
+
+
+def test_built_in_text_round_trips(generated):
+    domain, puzzles = generated
+    for p in puzzles:
+        again = domain.parse(domain.format(p))
+        assert again.givens.tolist() == p.givens.tolist() and again.shape == p.shape
+        assert again.meta.get("structure") == p.meta.get("structure")
+        assert domain.layer(again) is domain.layer(p)  # cached per shape and structure
+        solved = domain.parse(domain.format(p, p.solution))
+        assert solved.givens.tolist() == p.solution.tolist()
+
+
+def test_built_in_domains_in_the_hybrid_loop(generated):
+    from hybrid_hrm.bridge import HybridSolver
+
+    domain, puzzles = generated
+    result = HybridSolver(domain.name).solve(domain.format(puzzles[0]), mode="hybrid-uniform")
+    assert result.status is Status.SOLVED
+    answer = domain.parse(result.solution)
+    assert domain.verify(puzzles[0], answer.givens).valid and answer.givens.tolist() == puzzles[0].solution.tolist()
+
+
+def test_symmetries_map_solutions_to_solutions(generated):
+    domain, puzzles = generated
+    rng = np.random.default_rng(0)
+    for p in puzzles:
+        for _ in range(4):
+            moved = domain.augment(p, rng)
+            assert domain.verify(moved, moved.solution).valid
+            assert ((moved.givens < 0) | (moved.givens == moved.solution)).all()
+            perm, relabel = domain.random_symmetry(p, rng)
+            unconstrained = domain.with_givens(p, np.full(p.num_variables, -1))  # same shape and structure
+            assert domain.verify(unconstrained, apply_symmetry(p.solution, perm, relabel)).valid
+
+
+def test_kenken_cages_and_errors():
+    kenken = domains.get("kenken")
+    inst = kenken.parse("abb/acc/dde a=1- b=2* c=3/ d=2* e=3")
+    assert inst.meta["structure"] == (("-", 1, (0, 3)), ("*", 2, (1, 2)), ("/", 3, (4, 5)), ("*", 2, (6, 7)),
+                                      ("=", 3, (8,)))
+    latin_but_wrong = np.array([0, 1, 2, 1, 2, 0, 2, 0, 1])  # rows and columns fine, cages not
+    verdict = kenken.verify(inst, latin_but_wrong)
+    assert not verdict.valid and "r1c2 * r1c3 = 2" in verdict.reason()
+    bad = [
+        ("", None), ("ab/cd a=1 b=2 c=3 d=4", 0), ("aab/cdb/cd? a=3+", 10), ("abb/acc/dde a=1- b=2* c=3/ d=2*", 10),
+        ("abb/acc/dde a=1- b=2* c=3/ d=2* e=3 f=1", 36), ("abb/acc/dde a=1- b=2+ c=3/ d=2* e=3*", 32),
+        ("abb/acc/dde a=1- b=2* c=3/ d=2* e=3 312/231/12x", 46), ("aba/ccc/ddd a=3+ b=1 c=6+ d=6*", 2),
+        ("abb/acc/dde a=1- b=2* c=3/ d=2* e=4", 32), ("abb/acc/dde a=1- a=2* c=3/ d=2* e=3", 17),
+    ]
+    for text, position in bad:
+        with pytest.raises(InvalidPuzzleError) as info:
+            kenken.parse(text)
+        assert info.value.position == position, (text, str(info.value))
+
+
+def test_kenken_puzzles_of_one_size_have_their_own_layers():
+    kenken = domains.get("kenken")
+    a, b = kenken.generate(np.random.default_rng(11), count=2, size=4)
+    assert a.meta["structure"] != b.meta["structure"]
+    assert kenken.layer(a) is not kenken.layer(b)
+    assert not kenken.verify(b, a.solution).valid or a.solution.tolist() == b.solution.tolist()
+
+
+def test_nqueens_and_graph_coloring_errors():
+    queens, coloring = domains.get("nqueens"), domains.get("graph_coloring")
+    assert queens.verify(queens.parse("1" * 8), np.zeros(8, dtype=int)).reason().count("AllDifferent") == 1
+    with pytest.raises(InvalidPuzzleError) as info:
+        queens.parse("9.......")
+    assert info.value.position == 0
+    with pytest.raises(InvalidPuzzleError) as info:
+        coloring.parse("4:3 0-1 1-4")
+    assert info.value.position == 8
+    with pytest.raises(InvalidPuzzleError) as info:
+        coloring.parse("4:3 0-1 1-2 12.4")
+    assert info.value.position == 15
+    inst = coloring.parse("4:2 0-1 1-2 2-3 1...")
+    assert coloring.to_graph(inst).number_of_edges() == 3
+    assert coloring.format(inst, coloring.solve(inst).values) == "4:2 0-1 1-2 2-3 1212"
+
+
+def test_cli_solves_a_kenken(capsys):
+    from hybrid_hrm.cli import main
+
+    assert main(["solve", "kenken", "abb/acc/dde a=1- b=2* c=3/ d=2* e=3", "--mode", "symbolic"]) == 0
+    assert capsys.readouterr().out.strip().endswith("312/231/123")
+    assert main(["solve", "kenken", "abb/acc/dde a=1- b=2* c=3/ d=2*", "--mode", "symbolic"]) == 2
