@@ -262,7 +262,18 @@ class CSPDomain(Domain):
         return layer
 
     def layer(self, instance: Instance) -> CSPLayer:
+        """The layer of this instance: its shape and its structure (``instance.meta["structure"]``)."""
         return self.layer_for(instance.shape, instance.meta.get("structure"))
+
+    def shape_layer(self, instance: Instance) -> CSPLayer:
+        """The layer of the constraints every instance of this shape shares (structure ``None``).
+
+        Sound for any instance of the shape, whatever its structure: prune
+        with it (or with each instance's :meth:`layer`) when one batch mixes
+        structures; its ``groups`` are the shape's shared constraint groups.
+        For domains without structure it is :meth:`layer` itself.
+        """
+        return self.layer_for(instance.shape, None)
 
     # --------------------------------------------------------------------- instances
     def make_instance(
