@@ -8,10 +8,12 @@
 from importlib import import_module
 
 from .base import Domain, Instance, apply_symmetry, validate_instance
+from .maze import MazeDomain
 from .registry import ENTRY_POINT_GROUP, available, get, register
 from .sudoku import SudokuDomain
 
 register("sudoku", SudokuDomain)
+register("maze", MazeDomain)
 # Declared CSP domains, imported on first use (they pull in sympy and networkx).
 register("kenken", lambda: import_module("domains.kenken").KenKenDomain())
 register("nqueens", lambda: import_module("domains.nqueens").NQueensDomain())
