@@ -530,3 +530,26 @@ def test_cli_solves_a_kenken(capsys):
     assert main(["solve", "kenken", "abb/acc/dde a=1- b=2* c=3/ d=2* e=3", "--mode", "symbolic"]) == 0
     assert capsys.readouterr().out.strip().endswith("312/231/123")
     assert main(["solve", "kenken", "abb/acc/dde a=1- b=2* c=3/ d=2*", "--mode", "symbolic"]) == 2
+
+
+# --- examples/custom_domain.py ------------------------------------------------------------
+
+
+@pytest.mark.slow  # ~15 s of CPU, over 20 s on a busy machine: imports torch, generates, trains 6 s, benchmarks
+def test_custom_domain_example_trains_solves_and_benchmarks(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    run = subprocess.run(
+        [sys.executable, "examples/custom_domain.py", "--minutes", "0.1", "--puzzles", "40", "--out", str(tmp_path)],
+        cwd=repo, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert (tmp_path / "model.safetensors").is_file()
+    lines = run.stdout.splitlines()
+    assert any(" -> solved " in line for line in lines)
+    rows = {line.split()[0]: line.split()[1:4] for line in lines if line.split()[:1] in (["symbolic"], ["hybrid"],
+                                                                                        ["hybrid-uniform"])}
+    assert rows == {m: ["20", "0", "0"] for m in ("symbolic", "hybrid-uniform", "hybrid")}  # solved, wrong, unsolved
