@@ -10,6 +10,9 @@ whose constraints differ from puzzle to puzzle):
    layers are cached per graph).  Each edge is the sympy relation
    ``Ne(u, v)``, compiled once by :mod:`solvers.algebra` and moved onto
    every edge with :func:`~solvers.algebra.rescope`.
+   A batch of puzzles with different graphs needs each puzzle's own layer
+   (``domain.layer(instance)``); ``domain.shape_layer(instance)`` has no
+   edges and is sound for all of them.
 3. **Generator**: a *planted* colouring.
    :meth:`GraphColoringDomain.random_solution` deals the colours out evenly
    at random (an uneven colouring, one that leaves a colour out say, makes

@@ -17,6 +17,10 @@ How this domain is built (a tutorial for :class:`~domains.csp_domain.CSPDomain`)
    Compiling a relation costs about a millisecond, so each kind of cage
    (operation, target, number of cells) is compiled once over placeholder
    symbols and moved onto its cells with :func:`solvers.algebra.rescope`.
+   Because the cages differ from puzzle to puzzle, code handling a batch
+   of KenKens must use each puzzle's own layer (``domain.layer(instance)``);
+   ``domain.shape_layer(instance)``, the Latin square, is the one layer
+   sound for all puzzles of a size.
 4. **Generator** (:meth:`KenKenDomain.random_structure` plus the base
    class's ``generate``): a random Latin square (search with a random value
    order), a random partition into connected cages of 1-4 cells, targets

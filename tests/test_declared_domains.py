@@ -553,3 +553,32 @@ def test_custom_domain_example_trains_solves_and_benchmarks(tmp_path):
     rows = {line.split()[0]: line.split()[1:4] for line in lines if line.split()[:1] in (["symbolic"], ["hybrid"],
                                                                                         ["hybrid-uniform"])}
     assert rows == {m: ["20", "0", "0"] for m in ("symbolic", "hybrid-uniform", "hybrid")}  # solved, wrong, unsolved
+
+
+# --- engine changes these domains need (outside this module's files) ------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="bridge._hybrid propagates a whole batch with instances[0]'s layer; "
+                                       "KenKen's cages differ per puzzle (use domain.layer(run.instance))")
+def test_hybrid_batch_of_kenkens_with_different_cages():
+    from hybrid_hrm.bridge import HybridSolver
+
+    kenken = domains.get("kenken")
+    puzzles = kenken.generate(np.random.default_rng(5), count=4, size=4)
+    results = HybridSolver("kenken").solve([kenken.format(p) for p in puzzles], mode="hybrid-uniform")
+    assert [r.status for r in results] == [Status.SOLVED] * 4
+
+
+@pytest.mark.xfail(strict=True, reason="baselines._groups takes any layer's groups as all-different groups; "
+                                       "CSPLayer.groups are constraint scopes (check isinstance AllDifferentLayer)")
+def test_python_constraint_baseline_is_never_wrong_on_csp_domains():
+    from hybrid_hrm.bench import BenchConfig, run_benchmark
+    from solvers.errors import UnsupportedError
+
+    queens = domains.get("nqueens")
+    puzzles = queens.generate(np.random.default_rng(5), count=3, size=6)
+    try:
+        report = run_benchmark(queens, puzzles, ["python-constraint"], BenchConfig())
+    except UnsupportedError:
+        return
+    assert report["methods"]["python-constraint"]["wrong"] == 0
