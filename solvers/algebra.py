@@ -5,10 +5,10 @@ A puzzle's rules are easiest to read as mathematics: ``Eq(a + b + c, 15)``,
 relations over sympy ``Symbol`` objects into python-constraint2 constraint
 objects that :class:`~solvers.csp.CSPLayer` propagates and verifies:
 
-* a **linear equality with rational coefficients** becomes an
-  :class:`LinearEquation` (python-constraint's ``ExactSumConstraint`` with
-  integer multipliers), whose bounds reasoning prunes far more than a
-  plain function check.  Repeated symbols are merged first
+* a **linear equality with rational coefficients** becomes a
+  :class:`LinearEquation` (a python-constraint ``ExactSumConstraint`` with
+  integer multipliers, propagating bounds on the current domains), which
+  prunes far more than a plain function check.  Repeated symbols are merged first
   (``S*1000 + ... + S`` is one term ``1001*S``): python-constraint's
   ExactSum keys its bounds by variable name and is unsound when a variable
   appears twice in its scope;
@@ -16,7 +16,9 @@ objects that :class:`~solvers.csp.CSPLayer` propagates and verifies:
   each propagates on its own);
 * anything else becomes a :class:`RelationConstraint`, a
   ``FunctionConstraint`` over the relation's free symbols, evaluated by code
-  that :func:`sympy.lambdify` generates from the expression tree.
+  that :func:`sympy.lambdify` generates from the expression tree (once per
+  relation up to renaming of its symbols; :func:`rescope` reuses a compiled
+  constraint on other variables without compiling again).
 
 User strings are never evaluated: a string is rejected with a
 :class:`~solvers.errors.ConfigError`, as are Python booleans (``x == y``
