@@ -13,7 +13,7 @@ True
 >>> domains.get("no-such-domain")
 Traceback (most recent call last):
 ...
-solvers.errors.UnknownDomainError: unknown domain 'no-such-domain'; available: sudoku
+solvers.errors.UnknownDomainError: unknown domain 'no-such-domain'; available: ...
 """
 
 from __future__ import annotations

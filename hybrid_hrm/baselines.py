@@ -25,8 +25,10 @@ from solvers.errors import UnsupportedError
 
 
 def _groups(domain: Domain, instance: Instance) -> list[tuple[int, ...]]:
+    from solvers.alldiff import AllDifferentLayer
+
     layer = domain.layer(instance)
-    if not hasattr(layer, "groups"):
+    if not isinstance(layer, AllDifferentLayer):
         raise UnsupportedError(f"baselines need an all-different domain; {domain.name!r} is not one")
     return layer.groups
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -98,6 +98,7 @@ class _Run:
     halted: str = ""
     probs: np.ndarray | None = None
     last_pred: np.ndarray | None = None
+    layer: Any = None          # the instance's own symbolic layer (structure may differ per instance)
 
 
 class HybridSolver:
@@ -269,26 +270,25 @@ class HybridSolver:
     def _hybrid(self, instances, policy, budget: Budget, unique: bool, search: bool, mode: str) -> list[SolveResult]:
         """Loop over a batch, then finish each instance; ``stats.seconds`` is the
         instance's own start and finish time plus an equal share of the batched loop."""
-        layer = self.domain.layer(instances[0])
         runs = []
         for inst in instances:
             start = time.perf_counter()
-            run = self._start(inst, layer)
+            run = self._start(inst, self.domain.layer(inst))
             if run.status is None and search and self.config.probe_nodes:
-                self._probe(run, layer, budget)
+                self._probe(run, budget)
             run.stats.seconds = time.perf_counter() - start
             runs.append(run)
         active = [r for r in runs if r.status is None]
         in_loop = {id(r) for r in active}
         loop_start = time.perf_counter()
-        self._loop(active, policy, layer, budget)
+        self._loop(active, policy, budget)
         loop_share = (time.perf_counter() - loop_start) / max(len(active), 1)
         results = []
         for run in runs:
             if id(run) in in_loop:
                 run.stats.seconds += loop_share
             start = time.perf_counter()
-            result = self._finish(run, layer, budget, unique, search, mode, policy)
+            result = self._finish(run, budget, unique, search, mode, policy)
             if result.trace is None or result.trace.search is None:  # solve_symbolic adds its own time
                 result.stats.seconds += time.perf_counter() - start
             results.append(result)
@@ -298,7 +298,7 @@ class HybridSolver:
         trace = new_trace(self.domain, inst)
         stats = SolveStats()
         masks = layer.masks(inst.candidates)
-        run = _Run(inst, masks, masks, trace, stats)
+        run = _Run(inst, masks, masks, trace, stats, layer=layer)
         givens = self.domain.verify(inst, inst.givens)
         if not givens.consistent:
             run.status, run.reason = Status.UNSOLVABLE, f"contradictory givens: {givens.violations[0].reason}"
@@ -313,8 +313,9 @@ class HybridSolver:
             trace.halt_reason = run.reason or "solved by propagation"
         return run
 
-    def _probe(self, run: _Run, layer, budget: Budget) -> None:
+    def _probe(self, run: _Run, budget: Budget) -> None:
         """A short plain search before the network; settles the easy puzzles."""
+        layer = run.layer
         from solvers.search import search as plain_search
 
         limit = self.config.probe_nodes
@@ -336,7 +337,7 @@ class HybridSolver:
             if self.domain.verify(run.instance, values).valid:
                 run.status, run.values = Status.SOLVED, values
 
-    def _loop(self, active: list[_Run], policy, layer, budget: Budget) -> None:
+    def _loop(self, active: list[_Run], policy, budget: Budget) -> None:
         if not active:
             return
         K = active[0].instance.num_values
@@ -355,7 +356,7 @@ class HybridSolver:
                 run.stats.network_calls += 1
                 run.stats.cycles = cycle
                 run.probs = step.probs[j]
-                self._cycle(run, layer, step.probs[j], step.confidence[j], cycle, budget)
+                self._cycle(run, step.probs[j], step.confidence[j], cycle, budget)
                 if run.status is None and self.config.q_halt and step.halt[j]:
                     run.halted = f"Q-head halted after cycle {cycle}"
                 if run.status is None and not run.halted:
@@ -366,7 +367,8 @@ class HybridSolver:
             if run.status is None and not run.halted:
                 run.halted = f"cycle budget ({self.config.max_cycles}) spent"
 
-    def _cycle(self, run: _Run, layer, probs: np.ndarray, confidence: np.ndarray, cycle: int, budget: Budget) -> None:
+    def _cycle(self, run: _Run, probs: np.ndarray, confidence: np.ndarray, cycle: int, budget: Budget) -> None:
+        layer = run.layer
         before = sum(m.bit_count() for m in run.masks)
         pred = probs.argmax(-1)
         undecided = np.array([bool(m & (m - 1)) for m in run.masks])
@@ -383,7 +385,7 @@ class HybridSolver:
         for v, k, _conf in proposals:
             mask = run.masks[v]
             if not mask >> k & 1:
-                rejected.append((v, k, self._reject_reason(run, layer, v, k)))
+                rejected.append((v, k, self._reject_reason(run, v, k)))
                 continue
             # A layer may check subgoals beyond candidates (e.g. waypoints off every shortest path).
             check = getattr(layer, "check_subgoal", None)
@@ -401,7 +403,7 @@ class HybridSolver:
             if layer.propagate(run.masks, (v,)):
                 accepted.append((v, k))
             else:
-                backed += self._backtrack(run, layer)
+                backed += self._backtrack(run)
                 if run.status is not None:
                     break
         run.stats.proposed += len(proposals)
@@ -428,8 +430,9 @@ class HybridSolver:
             run.stats.solved_by = "loop"
             run.trace.halt_reason = f"verified complete and valid after cycle {cycle}"
 
-    def _reject_reason(self, run: _Run, layer, v: int, k: int) -> str:
+    def _reject_reason(self, run: _Run, v: int, k: int) -> str:
         """Why ``v=k`` is not allowed: the violated constraint, or propagation."""
+        layer = run.layer
         values = np.array([m.bit_length() - 1 if m and not m & (m - 1) else -1 for m in run.masks])
         values[v] = k
         explain = getattr(layer, "explain_conflict", None)
@@ -443,8 +446,9 @@ class HybridSolver:
         allowed = ", ".join(layer.value_names[x] for x in range(layer.num_values) if run.masks[v] >> x & 1)
         return f"{layer.variable_names[v]}={layer.value_names[k]} was removed by propagation (candidates: {allowed})"
 
-    def _backtrack(self, run: _Run, layer) -> list[tuple[int, int]]:
+    def _backtrack(self, run: _Run) -> list[tuple[int, int]]:
         """Undo commits until the refuted value leaves a consistent state."""
+        layer = run.layer
         backed = []
         while run.trail:
             masks, v, k = run.trail.pop()
@@ -460,7 +464,7 @@ class HybridSolver:
         run.trace.halt_reason = run.reason
         return backed
 
-    def _finish(self, run: _Run, layer, budget: Budget, unique: bool, search: bool, mode: str, policy) -> SolveResult:
+    def _finish(self, run: _Run, budget: Budget, unique: bool, search: bool, mode: str, policy) -> SolveResult:
         d, inst = self.domain, run.instance
         if run.status is Status.SOLVED and not unique:
             return verified_result(d, inst, run.values, mode=mode, trace=run.trace, stats=run.stats)

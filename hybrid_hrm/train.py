@@ -437,6 +437,17 @@ def evaluate(
     }
 
 
+def evaluate_checkpoint(weights: str | Path, config: TrainConfig, device: str = "cpu") -> dict[str, float]:
+    """Evaluate saved weights on the held-out split of the run ``config`` describes."""
+    from .checkpoint import load_model
+
+    domain = domains.get(config.domain)
+    puzzles = load_puzzles(domain, config, Path(weights).parent / "cache", progress=False)
+    _, held_out = split(puzzles, config.eval_puzzles, config.seed)
+    model, _ = load_model(weights, device=device, domain=config.domain)
+    return evaluate(model, domain, held_out, config.segments, torch.device(device))
+
+
 def _jsonable(d: dict) -> dict:
     return json.loads(json.dumps(d, default=str))
 

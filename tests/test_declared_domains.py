@@ -558,8 +558,6 @@ def test_custom_domain_example_trains_solves_and_benchmarks(tmp_path):
 # --- engine changes these domains need (outside this module's files) ------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bridge._hybrid propagates a whole batch with instances[0]'s layer; "
-                                       "KenKen's cages differ per puzzle (use domain.layer(run.instance))")
 def test_hybrid_batch_of_kenkens_with_different_cages():
     from hybrid_hrm.bridge import HybridSolver
 
@@ -569,8 +567,6 @@ def test_hybrid_batch_of_kenkens_with_different_cages():
     assert [r.status for r in results] == [Status.SOLVED] * 4
 
 
-@pytest.mark.xfail(strict=True, reason="baselines._groups takes any layer's groups as all-different groups; "
-                                       "CSPLayer.groups are constraint scopes (check isinstance AllDifferentLayer)")
 def test_python_constraint_baseline_is_never_wrong_on_csp_domains():
     from hybrid_hrm.bench import BenchConfig, run_benchmark
     from solvers.errors import UnsupportedError
