@@ -169,7 +169,9 @@ class Trainer:
         puzzles = load_puzzles(self.domain, config, self.out / "cache", self.progress)
         self.train_set, self.eval_set = split(puzzles, config.eval_puzzles, config.seed)
         self.template = puzzles.template
-        self.layer = self.domain.layer(self.template)
+        # A layer sound for every instance of the shape (structured domains such as
+        # KenKen have per-instance constraints; their shared part prunes all of them).
+        self.layer = getattr(self.domain, "shape_layer", self.domain.layer)(self.template)
         self.model_config = model_config_for(config, puzzles, self.layer)
         membership = (
             group_membership(self.layer, self.template.num_variables)
@@ -405,7 +407,7 @@ def evaluate(
     ``uniform_acc`` is what a uniform pick among their candidates scores.
     """
     model.eval()
-    layer = domain.layer(ps.template)
+    layer = getattr(domain, "shape_layer", domain.layer)(ps.template)
     K = ps.template.num_values
     totals = {"neural_exact": 0.0, "cell_acc": 0.0, "uniform_acc": 0.0, "undecided": 0.0}
     for start in range(0, len(ps), batch_size):
