@@ -120,11 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- input
 def read_instances(domain, args) -> list[Instance]:
     """Parse the puzzles named on the command line (arguments, file, collection)."""
-    lines: list[tuple[str, str]] = [(f"argument {i + 1}", t) for i, t in enumerate(args.puzzles)]
-    if args.file:
-        from domains.base import iter_puzzle_lines
+    from domains.base import Domain, iter_puzzle_lines
 
-        lines += [(f"{args.file} puzzle {i + 1}", t) for i, t in enumerate(iter_puzzle_lines(args.file))]
+    lines: list[tuple[str, str | Instance]] = [(f"argument {i + 1}", t) for i, t in enumerate(args.puzzles)]
+    if args.file:
+        if type(domain).read_file is Domain.read_file:
+            lines += [(f"{args.file} puzzle {i + 1}", t) for i, t in enumerate(iter_puzzle_lines(args.file))]
+        else:  # the domain reads its own file format (mazes: multi-line grids; errors name the puzzle)
+            lines += [(f"{args.file} puzzle {i + 1}", inst) for i, inst in enumerate(domain.read_file(args.file))]
     if args.collection:
         lines += [(f"{args.collection} puzzle {i + 1}", t) for i, t in enumerate(collection_lines(args.collection))]
     if args.limit is not None:
@@ -133,6 +136,9 @@ def read_instances(domain, args) -> list[Instance]:
         raise HybridHRMError("no puzzles given: pass them as arguments, --file F or --collection NAME")
     instances = []
     for where, text in lines:
+        if isinstance(text, Instance):
+            instances.append(text)
+            continue
         try:
             instances.append(domain.parse(text))
         except InvalidPuzzleError as exc:

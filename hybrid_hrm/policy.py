@@ -12,7 +12,7 @@ candidates), ``confidence [B, V]`` in ``[0, 1]`` and ``halt [B]``.
 >>> pol = UniformPolicy(seed=0)
 >>> cand = np.array([[[True, True, False], [False, False, True]]])
 >>> step = pol.step(np.ones((1, 2), dtype=np.int64), cand, None)
->>> step.probs[0].round(2).tolist()
+>>> step.probs[0].round(2).tolist()  # uniform among the candidates
 [[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]
 """
 
@@ -39,8 +39,10 @@ class UniformPolicy:
         self.rng = np.random.default_rng(seed)
 
     def step(self, tokens: np.ndarray, candidates: np.ndarray, state: Any) -> PolicyStep:
-        cand = candidates.astype(np.float32)
-        probs = cand / np.maximum(cand.sum(-1, keepdims=True), 1.0)
+        # Uniform among the candidates, with a tiny random jitter so that the best
+        # value (argmax) is a uniform random candidate, not always the first.
+        cand = candidates.astype(np.float32) * (1.0 + 1e-3 * self.rng.random(candidates.shape, dtype=np.float32))
+        probs = cand / np.maximum(cand.sum(-1, keepdims=True), 1e-12)
         confidence = self.rng.random(candidates.shape[:2]).astype(np.float32)
         return PolicyStep(probs, confidence, np.zeros(len(candidates), dtype=bool), None)
 

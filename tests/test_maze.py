@@ -460,8 +460,6 @@ def test_cli_solves_a_maze_given_as_an_argument(maze, mazes11, capsys):
     assert maze.verify(mazes11[0], maze.parse(solution).solution).valid
 
 
-@pytest.mark.xfail(strict=True, reason="hybrid_hrm/cli.py read_instances reads files line by line "
-                                        "and skips '#' lines as comments; it must call domain.read_file")
 def test_cli_solves_a_maze_file(maze, mazes11, tmp_path, capsys):
     f = tmp_path / "mazes.txt"
     f.write_text("\n\n".join(maze.format(m) for m in mazes11[:2]) + "\n")
