@@ -35,7 +35,7 @@ def main() -> None:
     per_maze = (time.perf_counter() - start) * 1000 / max(len(mazes), 1)
     print(f"generated {len(mazes)} mazes {args.size}x{args.size} in {per_maze:.1f} ms each")
 
-    uniform = hh.HybridSolver(maze, config=hh.BridgeConfig(min_confidence=0.0, seed=args.seed))
+    uniform = hh.HybridSolver(maze, config=hh.BridgeConfig(seed=args.seed))
     solvers = [("symbolic", uniform), ("hybrid-uniform", uniform)]
     if args.weights:
         trained = hh.HybridSolver.load("maze", args.weights)

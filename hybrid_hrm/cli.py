@@ -180,6 +180,9 @@ def cmd_solve(args) -> int:
         from .weights import has_shipped_weights
 
         mode = "hybrid" if (args.weights or has_shipped_weights(domain.name)) else "symbolic"
+        chosen_by_default = True
+    else:
+        chosen_by_default = False
     if mode == "symbolic":
         from .symbolic import solve_symbolic
 
@@ -188,7 +191,7 @@ def cmd_solve(args) -> int:
         from .bridge import HybridSolver
 
         solver = HybridSolver.load(domain.name, weights=args.weights, device=args.device)
-        results = solver.solve_instances(instances, mode=mode, budget=budget, unique=args.unique)
+        results = _solve_with_default_fallback(solver, instances, mode, budget, args.unique, chosen_by_default)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status.value] = counts.get(r.status.value, 0) + 1
@@ -205,6 +208,25 @@ def cmd_solve(args) -> int:
     return EXIT_OK if all(r.status is Status.SOLVED for r in results) else EXIT_UNSOLVED
 
 
+def _solve_with_default_fallback(solver, instances, mode, budget, unique, chosen_by_default):
+    """Solve in ``mode``; when the mode was the default, shapes without a model
+    (say a 16x16 Sudoku next to the shipped 4x4 and 9x9 models) go to ``symbolic``."""
+    if not chosen_by_default:
+        return solver.solve_instances(instances, mode=mode, budget=budget, unique=unique)
+    from .symbolic import solve_symbolic
+
+    with_model = [i for i, inst in enumerate(instances) if solver.has_model_for(inst)]
+    results = [None] * len(instances)
+    if with_model:
+        solved = solver.solve_instances([instances[i] for i in with_model], mode=mode, budget=budget, unique=unique)
+        for i, r in zip(with_model, solved):
+            results[i] = r
+    for i, inst in enumerate(instances):
+        if results[i] is None:
+            results[i] = solve_symbolic(solver.domain, inst, budget, unique=unique)
+    return results
+
+
 def cmd_explain(args) -> int:
     from solvers.base import Budget
 
@@ -218,6 +240,8 @@ def cmd_explain(args) -> int:
     solver = (
         HybridSolver.load(domain.name, args.weights, device=args.device) if mode == "hybrid" else HybridSolver(domain)
     )
+    if args.mode is None and mode == "hybrid" and not solver.has_model_for(instance):
+        mode = "hybrid-uniform"  # no model for this size: the same loop with uniform choices
     [result] = solver.solve_instances([instance], mode=mode, budget=budget)
     print(result.trace.render())
     print(

@@ -85,3 +85,16 @@ def _exit_code(argv):
         return main(argv)
     except SystemExit as exc:
         return exc.code
+
+
+def test_default_mode_solves_sizes_without_a_model_symbolically(tmp_path, capsys, sudoku):
+    # Shipped models cover 4x4 (and 9x9); a 16x16 puzzle in the same file must not fail for want of one.
+    import numpy as np
+
+    [big] = sudoku.generate(np.random.default_rng(3), size=16, min_givens=150)
+    f = tmp_path / "mixed.txt"
+    f.write_text(f".13.....3..4....\n{sudoku.format(big)}\n")
+    assert main(["solve", "sudoku", "--file", str(f), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["status"] for r in rows] == ["solved", "solved"]
+    assert rows[0]["mode"] == "hybrid" and rows[1]["mode"] == "symbolic"
