@@ -22,11 +22,18 @@ from solvers.errors import ConfigError, HybridHRMError, InvalidPuzzleError, Stat
 EXIT_OK, EXIT_UNSOLVED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+def _report(message: str) -> None:
+    """One line on stderr, whatever the message holds (undecodable arguments
+    arrive as lone surrogates, which a UTF-8 stream refuses: escape them)."""
+    line = " ".join(str(message).splitlines())
+    print(line.encode("utf-8", "backslashreplace").decode("utf-8"), file=sys.stderr)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"hybrid-hrm: error: {message}", file=sys.stderr)
+        _report(f"hybrid-hrm: error: {message}")
         raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -331,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except HybridHRMError as exc:
-        print(f"hybrid-hrm: error: {exc}", file=sys.stderr)
+        _report(f"hybrid-hrm: error: {exc}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("hybrid-hrm: interrupted", file=sys.stderr)
@@ -341,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line unless debugging
         if os.environ.get("HYBRID_HRM_DEBUG"):
             raise
-        print(f"hybrid-hrm: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _report(f"hybrid-hrm: internal error: {type(exc).__name__}: {exc}")
         return EXIT_INTERNAL
 
 
