@@ -105,7 +105,7 @@ def test_q_head_halting_and_symbolic_halting(sudoku):
     no_q = HybridSolver(
         "sudoku",
         model,
-        BridgeConfig(max_cycles=5, q_halt=False, min_confidence=0.0, subgoals_per_cycle=16),
+        BridgeConfig(max_cycles=5, q_halt=False, min_confidence=0.0, subgoals_per_cycle=16, probe_nodes=0),
         device="cpu",
     )
     r = no_q.solve(open_inst, mode="hybrid")
