@@ -10,7 +10,7 @@ import argparse
 
 import hybrid_hrm as hh
 
-PUZZLE = "4...3.......6..8..........1....5..9..8....6...7.2........1.27..5.3....4.9........"
+PUZZLE = "7.8...3.....6.1...4.........6.....253...8.......1...9..9.5....2....7.4..........."  # top1465 #16
 
 
 def main() -> None:
@@ -19,10 +19,12 @@ def main() -> None:
     parser.add_argument("--mode", default="hybrid", choices=["hybrid", "hybrid-uniform"])
     parser.add_argument("--puzzle", default=PUZZLE)
     args = parser.parse_args()
+    # probe_nodes=0: no short plain search first, so the loop always runs and can be watched.
+    config = hh.BridgeConfig(probe_nodes=0, max_cycles=4)
     if args.mode == "hybrid":
-        solver = hh.HybridSolver.from_pretrained("sudoku")
+        solver = hh.HybridSolver.from_pretrained("sudoku", config=config)
     else:
-        solver = hh.HybridSolver("sudoku")
+        solver = hh.HybridSolver("sudoku", config=config)
     result = solver.solve(args.puzzle, mode=args.mode)
     print(result.trace.render())
     print(f"{result.status}: {result.solution}")

@@ -37,6 +37,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
+def _positive_int(text: str) -> int:
+    value = _nonneg_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
 def _nonneg_int(text: str) -> int:
     try:
         value = int(text)
@@ -100,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: hybrid when the domain has shipped weights, else hybrid-uniform",
     )
     p.add_argument("--png", default=None, help="write the boards cycle by cycle to this PNG")
+    p.add_argument("--cycles", type=_positive_int, default=4, help="loop cycles to show (default 4)")
     p.add_argument("--weights", default=None)
     p.add_argument("--device", default="auto")
     _add_budget(p)
@@ -237,15 +245,18 @@ def _solve_with_default_fallback(solver, instances, mode, budget, unique, chosen
 def cmd_explain(args) -> int:
     from solvers.base import Budget
 
-    from .bridge import HybridSolver
+    from .bridge import BridgeConfig, HybridSolver
     from .weights import has_shipped_weights
 
     domain = domains.get(args.domain)
     instance = domain.parse(args.puzzle)
     budget = Budget(max_nodes=args.max_nodes, max_seconds=args.max_seconds)
     mode = args.mode or ("hybrid" if (args.weights or has_shipped_weights(domain.name)) else "hybrid-uniform")
+    config = BridgeConfig(probe_nodes=0, max_cycles=args.cycles)  # explain always shows the loop
     solver = (
-        HybridSolver.load(domain.name, args.weights, device=args.device) if mode == "hybrid" else HybridSolver(domain)
+        HybridSolver.load(domain.name, args.weights, device=args.device, config=config)
+        if mode == "hybrid"
+        else HybridSolver(domain, config=config)
     )
     if args.mode is None and mode == "hybrid" and not solver.has_model_for(instance):
         mode = "hybrid-uniform"  # no model for this size: the same loop with uniform choices

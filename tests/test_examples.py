@@ -20,6 +20,11 @@ CASES = {
     "custom_domain.py": ["--minutes", "0.1", "--out", "{tmp}/custom"],
 }
 
+#: What each example must print: the claim it exists to show.
+EXPECTED = {
+    "explain_trace.py": "because",  # a rejected subgoal with its reason (issue: traces)
+}
+
 
 def test_every_example_is_covered():
     assert {p.name for p in EXAMPLES.glob("*.py")} == set(CASES)
@@ -34,6 +39,7 @@ def test_example_runs(name, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip()
+    assert EXPECTED.get(name, "") in proc.stdout
     for a in args:
         if a.endswith(".png"):
             assert Path(a).stat().st_size > 1000
