@@ -17,12 +17,13 @@ from __future__ import annotations
 import platform
 import tempfile
 import time
+from dataclasses import asdict
 from datetime import datetime, timezone
 
 import torch
 
 from .bench import write_report
-from .model import HRM, HRMConfig
+from .model import HRM
 from .train import DEFAULT_MODEL, TrainConfig, Trainer
 
 REFERENCE_MODEL = {
@@ -33,6 +34,8 @@ REFERENCE_MODEL = {
     "l_layers": 2,
     "h_cycles": 2,
     "l_cycles": 2,
+    "positions": "rope",  # as the reference HRM code: rotary positions, one-step gradient
+    "recursion": "hrm",
 }
 CONFIGS = {"default": (DEFAULT_MODEL, 128), "reference": (REFERENCE_MODEL, 64)}
 
@@ -53,31 +56,34 @@ def forward_latency_ms(model: HRM, batch: int, repeats: int) -> float:
     return 1000 * times[len(times) // 2]
 
 
-def training_throughput(model_cfg: dict, batch: int, steps: int, threads: int, seed: int) -> float:
-    """Puzzle-segments per second of the training engine on 9x9 Sudoku."""
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = TrainConfig(
-            domain="sudoku",
-            size=9,
-            source="forum_hardest:train",
-            train_puzzles=256,
-            eval_puzzles=16,
-            batch_size=batch,
-            max_steps=steps + 1,
-            model=model_cfg,
-            threads=threads,
-            seed=seed,
-            checkpoint_seconds=1e9,
-            halt_exploration=0.0,
-        )
-        trainer = Trainer(cfg, tmp, progress=False)
-        trainer.train_batch()  # warm-up
-        start = time.perf_counter()
-        segments = 0.0
-        for _ in range(steps):
-            m = trainer.train_batch()
-            segments += batch * m["segments"] * 1.0
-        return segments / (time.perf_counter() - start)
+def bench_trainer(model_cfg: dict, batch: int, threads: int, seed: int, out: str) -> Trainer:
+    """A real training engine on 9x9 Sudoku (the model built as training builds it)."""
+    cfg = TrainConfig(
+        domain="sudoku",
+        size=9,
+        source="forum_hardest:train",
+        train_puzzles=256,
+        eval_puzzles=16,
+        batch_size=batch,
+        max_steps=10**6,
+        model=model_cfg,
+        threads=threads,
+        seed=seed,
+        checkpoint_seconds=1e9,
+        halt_exploration=0.0,
+    )
+    return Trainer(cfg, out, progress=False)
+
+
+def training_throughput(trainer: Trainer, steps: int) -> float:
+    """Puzzle-segments per second: ``steps`` batches after one warm-up batch."""
+    trainer.train_batch()  # warm-up
+    start = time.perf_counter()
+    segments = 0.0
+    for _ in range(steps):
+        m = trainer.train_batch()
+        segments += trainer.config.batch_size * m["segments"] * 1.0
+    return segments / (time.perf_counter() - start)
 
 
 def run_train_benchmark(args) -> int:
@@ -85,15 +91,18 @@ def run_train_benchmark(args) -> int:
     torch.set_num_threads(threads)
     rows = {}
     for name, (model_cfg, batch) in CONFIGS.items():
-        model = HRM(HRMConfig(num_variables=81, num_values=9, **model_cfg)).eval()
-        rows[name] = {
-            "params": model.num_parameters(),
-            "batch": batch,
-            "forward_b1_ms": forward_latency_ms(model, 1, 30),
-            "forward_b256_ms": forward_latency_ms(model, 256, 3),
-            "train_puzzle_segments_per_s": training_throughput(model_cfg, batch, 5, threads, args.seed),
-            "model": model_cfg,
-        }
+        with tempfile.TemporaryDirectory() as tmp:
+            trainer = bench_trainer(model_cfg, batch, threads, args.seed, tmp)
+            throughput = training_throughput(trainer, 5)
+            model = trainer.model.eval()
+            rows[name] = {
+                "params": model.num_parameters(),
+                "batch": batch,
+                "forward_b1_ms": forward_latency_ms(model, 1, 30),
+                "forward_b256_ms": forward_latency_ms(model, 256, 3),
+                "train_puzzle_segments_per_s": throughput,
+                "model": {k: v for k, v in asdict(model.config).items()},
+            }
         r = rows[name]
         print(
             f"{name:<10} params {r['params']:>8,}  batch {batch:>3}  train {r['train_puzzle_segments_per_s']:7.1f} "
