@@ -255,7 +255,9 @@ class Trainer:
         active = np.arange(len(givens))
         state = None
         metrics: dict[str, float] = {}
+        puzzle_segments = 0  # puzzles actually run, summed over segments (ACT drops some)
         for segment in range(c.segments):
+            puzzle_segments += len(active)
             for group in self.optimizer.param_groups:
                 group["lr"] = self.lr_at(self.step)
             cand_t = torch.from_numpy(cand[active]).to(self.info.device)
@@ -276,6 +278,7 @@ class Trainer:
                         pe.lerp_(pm, 1.0 - decay)
             metrics = seg_metrics
             metrics["segments"] = segment + 1
+            metrics["puzzle_segments"] = puzzle_segments
             if segment == c.segments - 1:
                 break
             # The symbolic layer between segments: commit right subgoals, propagate.
