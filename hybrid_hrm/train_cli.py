@@ -14,6 +14,9 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=int, default=9, help="Sudoku side (4, 9, 16)")
     p.add_argument("--source", default="auto", help="'auto', 'generate', a bundled collection or a file")
     p.add_argument("--train-puzzles", type=int, default=4000)
+    p.add_argument(
+        "--min-givens", type=int, default=0, help="generated puzzles keep at least this many givens (fast 16x16)"
+    )
     p.add_argument("--eval-puzzles", type=int, default=256)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--segments", type=int, default=4)

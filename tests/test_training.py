@@ -157,3 +157,18 @@ def test_act_drops_halted_instances_from_later_segments(tmp_path):
         trainer.model.q_head.bias.fill_(-8.0)  # never halts: all segments run
     metrics = trainer.train_batch()
     assert metrics["segments"] == 4
+
+
+def test_min_givens_reaches_the_generator(tmp_path):
+    import domains
+    from hybrid_hrm.train import load_puzzles
+
+    with pytest.raises(ConfigError, match="min_givens"):
+        TrainConfig(max_steps=1, min_givens=-1)
+    config = TrainConfig(size=4, source="generate", train_puzzles=20, eval_puzzles=4, max_steps=1, min_givens=10)
+    ps = load_puzzles(domains.get("sudoku"), config, tmp_path, progress=False)
+    assert len(ps) == 24
+    assert ((ps.givens >= 0).sum(1) >= 10).all()
+    minimal = load_puzzles(domains.get("sudoku"), TrainConfig(size=4, source="generate", train_puzzles=20,
+                                                              eval_puzzles=4, max_steps=1), tmp_path, False)
+    assert (minimal.givens >= 0).sum() < (ps.givens >= 0).sum()
