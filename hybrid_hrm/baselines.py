@@ -49,6 +49,54 @@ def python_constraint_solve(domain: Domain, instance: Instance) -> np.ndarray | 
     return np.array([solution[v] for v in range(instance.num_variables)], dtype=np.int64)
 
 
+def python_constraint_within(
+    domain: Domain, instance: Instance, max_seconds: float | None
+) -> tuple[np.ndarray | None, float, bool]:
+    """``python_constraint_solve`` under a wall-clock budget: ``(values, seconds, finished)``.
+
+    python-constraint2's search cannot be interrupted from inside (one 16x16
+    Sudoku ran past 5 minutes here), so it runs in a forked child that is
+    killed when the budget is spent.  ``seconds`` is the child's own solving
+    time (no fork overhead); ``finished`` is False when it was killed.
+
+    >>> import domains
+    >>> sudoku = domains.get("sudoku")
+    >>> values, seconds, finished = python_constraint_within(sudoku, sudoku.parse(".13." "...." "3..4" "...."), 10.0)
+    >>> finished, sudoku.format(sudoku.parse(".13." "...." "3..4" "...."), values)
+    (True, '4132234132141423')
+    """
+    import multiprocessing
+    import time
+
+    if max_seconds is None:
+        start = time.perf_counter()
+        values = python_constraint_solve(domain, instance)
+        return values, time.perf_counter() - start, True
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_solve_in_child, args=(domain, instance, send), daemon=True)
+    child.start()
+    send.close()
+    finished = receive.poll(max_seconds + 1.0)  # a second of grace for the fork itself
+    values, seconds = receive.recv() if finished else (None, float(max_seconds))
+    if not finished:
+        child.kill()
+    child.join()
+    receive.close()
+    if seconds > max_seconds:  # finished within the grace, not within the budget
+        return None, float(max_seconds), False
+    return values, seconds, finished
+
+
+def _solve_in_child(domain: Domain, instance: Instance, send) -> None:
+    import time
+
+    start = time.perf_counter()
+    values = python_constraint_solve(domain, instance)
+    send.send((values, time.perf_counter() - start))
+    send.close()
+
+
 def ortools_available() -> bool:
     try:
         import ortools.sat.python.cp_model  # noqa: F401

@@ -100,9 +100,17 @@ def _symbolic(domain: Domain, inst: Instance, config: BenchConfig):
     return r.status, None if r.values is None else np.array(r.values), r.nodes
 
 
-def _python_constraint(domain: Domain, inst: Instance, config: BenchConfig):
-    values = baselines.python_constraint_solve(domain, inst)
-    return (Status.SOLVED if values is not None else Status.UNSOLVABLE), values, 0
+def _python_constraint(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
+    """python-constraint2 within the time budget (a killed child counts as budget exhausted)."""
+    out = []
+    for inst in instances:
+        values, seconds, finished = baselines.python_constraint_within(domain, inst, config.max_seconds)
+        if not finished:
+            status = Status.BUDGET_EXHAUSTED
+        else:
+            status = Status.SOLVED if values is not None else Status.UNSOLVABLE
+        out.append(Outcome(status, values if finished else None, seconds, 0))
+    return out
 
 
 def _ortools(domain: Domain, inst: Instance, config: BenchConfig):
@@ -111,7 +119,7 @@ def _ortools(domain: Domain, inst: Instance, config: BenchConfig):
 
 
 METHODS["symbolic"] = _timed_each(_symbolic)
-METHODS["python-constraint"] = _timed_each(_python_constraint)
+METHODS["python-constraint"] = _python_constraint
 METHODS["ortools"] = _timed_each(_ortools)
 
 
@@ -244,7 +252,10 @@ def format_ratios(report: dict) -> list[str]:
         for slow in ("python-constraint", "ortools", "symbolic"):
             if fast in methods and slow in methods and fast != slow:
                 ratio = methods[slow]["median_ms"] / max(methods[fast]["median_ms"], 1e-9)
-                lines.append(f"median time: {slow} / {fast} = {ratio:.2f}x")
+                line = f"median time: {slow} / {fast} = {ratio:.2f}x"
+                if methods[slow]["not_solved"]:
+                    line += f" (at least: {slow} ran out of budget on {methods[slow]['not_solved']})"
+                lines.append(line)
     return lines
 
 

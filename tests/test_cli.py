@@ -98,3 +98,13 @@ def test_default_mode_solves_sizes_without_a_model_symbolically(tmp_path, capsys
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["status"] for r in rows] == ["solved", "solved"]
     assert rows[0]["mode"] == "hybrid" and rows[1]["mode"] == "symbolic"
+
+
+def test_python_constraint_baseline_is_killed_at_its_budget(sudoku):
+    from hybrid_hrm.baselines import python_constraint_within
+
+    inst = sudoku.parse(HARD)
+    values, seconds, finished = python_constraint_within(sudoku, inst, 0.001)
+    assert not finished and values is None and seconds <= 0.01
+    values, seconds, finished = python_constraint_within(sudoku, inst, 60.0)
+    assert finished and sudoku.verify(inst, values).valid
