@@ -186,6 +186,7 @@ def save_training_checkpoint(
         for old in sorted(p for p in ckpt_root.glob("step-*") if p.is_dir())[:-keep]:
             shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)  # a full disk must not leave half a checkpoint behind
         raise CheckpointError(f"cannot write checkpoint in {run_dir}: {exc.strerror or exc}") from None
     return final
 

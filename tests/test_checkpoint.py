@@ -88,3 +88,24 @@ def test_save_to_unwritable_place_is_a_checkpoint_error(saved, tmp_path):
     blocker.write_text("x")
     with pytest.raises(CheckpointError, match="cannot write"):
         save_model(model, blocker / "sub" / "m.safetensors")
+
+
+def test_full_disk_keeps_the_previous_checkpoint(saved, tmp_path, monkeypatch):
+    import errno
+
+    from hybrid_hrm import checkpoint as ckpt
+
+    model, _ = saved
+    run = tmp_path / "run"
+    ckpt.save_training_checkpoint(run, 1, model, model, {"step": 1}, {"step": 1})
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ckpt.torch, "save", no_space)
+    with pytest.raises(CheckpointError, match="No space left on device"):
+        ckpt.save_training_checkpoint(run, 2, model, model, {"step": 2}, {"step": 2})
+    assert (run / "checkpoints" / "latest").read_text() == "step-00000001"
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["latest", "step-00000001"]
+    loaded, _ = load_model(run / "checkpoints" / "step-00000001" / "model.safetensors")
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), loaded.state_dict().values()))
