@@ -194,6 +194,7 @@ class Trainer:
             lr=config.lr,
             betas=(0.9, 0.95),
         )
+        self._check_free_space()
         self.step = 0
         self.elapsed = 0.0
         if resume:
@@ -205,6 +206,19 @@ class Trainer:
         self.autocast = self.info.device.type == "cuda"
 
     # ------------------------------------------------------------- resume/save
+    def _check_free_space(self) -> None:
+        """Fail at the start, not at the first checkpoint, when the disk cannot hold two."""
+        import shutil
+
+        weights = sum(p.numel() * p.element_size() for p in self.model.parameters())
+        # model + EMA + raw weights, Adam's two moments, twice (two checkpoints kept), plus slack.
+        need = 2 * 6 * weights + (1 << 20)
+        free = shutil.disk_usage(self.out).free
+        if free < need:
+            raise TrainingError(
+                f"not enough free disk space in {self.out}: {free:,} bytes free, checkpoints need about {need:,}"
+            )
+
     def _resume(self) -> None:
         latest = ckpt.latest_checkpoint(self.out)
         if latest is None:

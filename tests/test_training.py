@@ -70,6 +70,16 @@ def test_unwritable_output_fails_fast(tmp_path):
         Trainer(tiny_config(), blocker / "run", progress=False)
 
 
+def test_full_disk_fails_before_training(tmp_path, monkeypatch):
+    import collections
+    import shutil
+
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 4096, 4096))
+    with pytest.raises(TrainingError, match="not enough free disk space"):
+        Trainer(tiny_config(), tmp_path / "run", progress=False)
+
+
 @pytest.mark.parametrize(
     "bad", [{"max_steps": None}, {"lr": float("nan")}, {"batch_size": 0}, {"minutes": -1.0, "max_steps": None}]
 )
