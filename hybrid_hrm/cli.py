@@ -72,7 +72,7 @@ def _add_budget(p: argparse.ArgumentParser) -> None:
 def _add_input(p: argparse.ArgumentParser) -> None:
     p.add_argument("puzzles", nargs="*", help="puzzles as text (one argument each)")
     p.add_argument("--file", help="a puzzle file, one puzzle a line ('#' comments, .gz too)")
-    p.add_argument("--collection", help="a bundled collection: top1465, forum_hardest[:test|:train], serg, hard16 (16x16)")
+    p.add_argument("--collection", help="bundled: top1465, forum_hardest[:test|:train], serg, hard16 (16x16)")
     p.add_argument("--limit", type=_nonneg_int, default=None, help="at most this many puzzles")
 
 
