@@ -79,6 +79,9 @@ def python_constraint_within(
     send.close()
     finished = receive.poll(max_seconds + 1.0)  # a second of grace for the fork itself
     values, seconds = receive.recv() if finished else (None, float(max_seconds))
+    if isinstance(values, BaseException):  # the child's error (say, an unsupported domain), raised here
+        child.join()
+        raise values
     if not finished:
         child.kill()
     child.join()
@@ -92,7 +95,10 @@ def _solve_in_child(domain: Domain, instance: Instance, send) -> None:
     import time
 
     start = time.perf_counter()
-    values = python_constraint_solve(domain, instance)
+    try:
+        values = python_constraint_solve(domain, instance)
+    except Exception as exc:  # sent back, so the parent raises the real error, not EOFError
+        values = exc
     send.send((values, time.perf_counter() - start))
     send.close()
 
