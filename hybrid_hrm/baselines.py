@@ -18,6 +18,9 @@ Examples
 
 from __future__ import annotations
 
+import multiprocessing
+import time
+
 import numpy as np
 
 from domains.base import Domain, Instance
@@ -65,9 +68,6 @@ def python_constraint_within(
     >>> finished, sudoku.format(sudoku.parse(".13." "...." "3..4" "...."), values)
     (True, '4132234132141423')
     """
-    import multiprocessing
-    import time
-
     if max_seconds is None:
         start = time.perf_counter()
         values = python_constraint_solve(domain, instance)
@@ -92,8 +92,6 @@ def python_constraint_within(
 
 
 def _solve_in_child(domain: Domain, instance: Instance, send) -> None:
-    import time
-
     start = time.perf_counter()
     try:
         values = python_constraint_solve(domain, instance)

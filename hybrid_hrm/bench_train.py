@@ -103,7 +103,7 @@ def run_train_benchmark(args) -> int:
                 "forward_b1_ms": forward_latency_ms(model, 1, 30),
                 "forward_b256_ms": forward_latency_ms(model, 256, 3),
                 "train_puzzle_segments_per_s": throughput,
-                "model": {k: v for k, v in asdict(model.config).items()},
+                "model": asdict(model.config),
             }
         r = rows[name]
         print(

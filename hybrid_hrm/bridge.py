@@ -50,6 +50,8 @@ from .symbolic import new_trace, solve_symbolic
 from .trace import CycleRecord, Trace
 
 MODES = ("hybrid", "hybrid-nosearch", "hybrid-uniform", "hybrid-uniform-nosearch", "neural", "symbolic")
+#: The modes that run a trained network (the others need none).
+MODEL_MODES = ("hybrid", "hybrid-nosearch", "neural")
 
 
 @dataclass(frozen=True)
@@ -552,8 +554,7 @@ def solve(
     device: str = "auto",
 ):
     """One-call solving: ``hybrid_hrm.solve(text)`` (shipped model when the mode needs one)."""
-    needs_model = mode in ("hybrid", "hybrid-nosearch", "neural")
-    solver = HybridSolver.from_pretrained(domain, device=device) if needs_model else HybridSolver(domain)
+    solver = HybridSolver.from_pretrained(domain, device=device) if mode in MODEL_MODES else HybridSolver(domain)
     return solver.solve(puzzles, mode=mode, budget=budget, unique=unique)
 
 

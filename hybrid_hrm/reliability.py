@@ -31,7 +31,7 @@ from domains.collections import collection_lines
 from solvers.base import Budget
 from solvers.errors import Status
 
-from .bridge import HybridSolver
+from .bridge import MODEL_MODES, HybridSolver
 
 
 @dataclass
@@ -138,9 +138,6 @@ def check(case: Case, result, sudoku) -> str | None:
     return None
 
 
-NEEDS_MODEL = ("hybrid", "hybrid-nosearch", "neural")
-
-
 def run_reliability(
     scale: float = 1.0,
     seed: int = 0,
@@ -161,7 +158,7 @@ def run_reliability(
         for mode in modes:
             solver = solvers[mode]
             for case in cases:
-                if mode in NEEDS_MODEL and not solver.has_model_for(case.instance):
+                if mode in MODEL_MODES and not solver.has_model_for(case.instance):
                     skipped += 1  # no model of this size (16x16): the uniform loop covers it
                     continue
                 try:

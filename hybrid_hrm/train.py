@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -208,8 +209,6 @@ class Trainer:
     # ------------------------------------------------------------- resume/save
     def _check_free_space(self) -> None:
         """Fail at the start, not at the first checkpoint, when the disk cannot hold two."""
-        import shutil
-
         weights = sum(p.numel() * p.element_size() for p in self.model.parameters())
         # model + EMA + raw weights, Adam's two moments, twice (two checkpoints kept), plus slack.
         need = 2 * 6 * weights + (1 << 20)
