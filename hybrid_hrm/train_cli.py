@@ -20,8 +20,11 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-puzzles", type=int, default=256)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--segments", type=int, default=4)
-    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--lr", type=float, default=None, help="default: the domain's preset (3e-3; mazes 3e-4)")
     p.add_argument("--warmup-steps", type=int, default=20)
+    p.add_argument(
+        "--lr-schedule", choices=["constant", "cosine"], default=None, help="default: the domain's preset"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None)
@@ -34,7 +37,10 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--h-cycles", type=int, default=None)
     p.add_argument("--l-cycles", type=int, default=None)
     p.add_argument("--recursion", choices=["hrm", "trm"], default=None)
-    p.add_argument("--positions", choices=["rope", "learned", "groups"], default=None)
+    p.add_argument("--positions", choices=["rope", "learned", "groups", "none"], default=None)
+    p.add_argument(
+        "--l-mixer", choices=["attention", "conv"], default=None, help="how L mixes tokens (conv: grid domains)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

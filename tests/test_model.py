@@ -77,7 +77,15 @@ def test_q_head_starts_by_never_halting():
 
 
 @pytest.mark.parametrize(
-    "bad", [{"hidden": 30, "heads": 4}, {"recursion": "nope"}, {"h_cycles": 0}, {"positions": "sinus"}]
+    "bad",
+    [
+        {"hidden": 30, "heads": 4},
+        {"recursion": "nope"},
+        {"h_cycles": 0},
+        {"positions": "sinus"},
+        {"l_mixer": "fft"},
+        {"l_mixer": "conv", "grid_height": 3, "grid_width": 4},  # 12 cells, 16 variables
+    ],
 )
 def test_invalid_configs_are_typed_errors(bad):
     args = {"num_variables": 16, "num_values": 4, "hidden": 32, "heads": 2, **bad}
@@ -92,3 +100,31 @@ def test_learned_positions_and_auto_device():
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     with pytest.raises(ConfigError):
         resolve_device("tpu:9")
+
+
+def test_conv_mixer_sees_only_neighbours_per_step():
+    """One conv L step moves information one cell (3x3): a change at a corner of a
+    4x4 grid reaches its neighbours but not the far corner; more steps reach further."""
+    torch.manual_seed(0)
+
+    def spread(l_cycles: int) -> torch.Tensor:
+        cfg = HRMConfig(
+            num_variables=16, num_values=4, hidden=32, heads=2, positions="learned", recursion="trm",
+            h_cycles=1, l_cycles=l_cycles, l_layers=1, l_mixer="conv", grid_height=4, grid_width=4,
+        )
+        torch.manual_seed(0)
+        model = HRM(cfg)
+        tokens, cand = inputs(1)
+        other = tokens.clone()
+        other[0, 0] = 1 if tokens[0, 0] != 1 else 2  # change the top-left cell only
+        a, _ = model(tokens, cand)
+        b, _ = model(other, cand)
+        return (a.logits - b.logits).abs().amax(-1)[0].reshape(4, 4) > 1e-6
+
+    # trm, h_cycles=1: l_cycles L steps then one H step (also conv): l_cycles + 1 steps.
+    one = spread(1)  # two steps: reaches cells within Chebyshev distance 2
+    assert one[0, 0] and one[2, 2] and not one[3, 3] and not one[0, 3]
+    assert spread(2)[3, 3]
+    model = HRM(HRMConfig(num_variables=16, num_values=4, hidden=32, heads=2, l_mixer="conv", grid_height=4,
+                          grid_width=4))
+    assert model.H is not model.L and not hasattr(model.H.blocks[0].attn, "conv")  # H stays global

@@ -182,3 +182,36 @@ def test_min_givens_reaches_the_generator(tmp_path):
     minimal = load_puzzles(domains.get("sudoku"), TrainConfig(size=4, source="generate", train_puzzles=20,
                                                               eval_puzzles=4, max_steps=1), tmp_path, False)
     assert (minimal.givens >= 0).sum() < (ps.givens >= 0).sum()
+
+
+def test_maze_preset_trains_a_convolutional_L(tmp_path):
+    """Mazes get their measured preset (3x3 convolution in L, lower learning rate);
+    explicit options still win, and a grid-less domain cannot ask for convolution."""
+    maze = dict(domain="maze", size=7, train_puzzles=16, eval_puzzles=4, batch_size=4, segments=1, max_steps=1,
+                checkpoint_seconds=1e9, threads=1)
+    config = TrainConfig(**maze)
+    assert config.lr == 3e-4
+    trainer = Trainer(config, tmp_path / "maze", progress=False)
+    mc = trainer.model_config
+    assert (mc.l_mixer, mc.grid_height, mc.grid_width, mc.l_cycles) == ("conv", 7, 7, 16)
+    trainer.run()
+    explicit = TrainConfig(**{**maze, "lr": 1e-3, "model": {"l_mixer": "attention", "hidden": 32, "heads": 2}})
+    assert explicit.lr == 1e-3
+    assert Trainer(explicit, tmp_path / "attn", progress=False).model_config.l_mixer == "attention"
+    assert tiny_config().lr == 3e-3
+    with pytest.raises(ConfigError, match="grid"):
+        Trainer(tiny_config(domain="nqueens", size=6, model={**TINY, "l_mixer": "conv"}), tmp_path / "q",
+                progress=False)
+
+
+def test_cosine_schedule_warms_up_then_decays_to_a_tenth(tmp_path):
+    trainer = Trainer(tiny_config(max_steps=100, lr=1e-3, lr_schedule="cosine", warmup_steps=10), tmp_path / "r",
+                      progress=False)
+    assert trainer.lr_at(0) == pytest.approx(1e-4 * (0.1 + 0.9))  # warm-up step 1 of 10, nothing spent
+    trainer.step = 50
+    assert trainer.lr_at(50) == pytest.approx(1e-3 * 0.55)
+    trainer.step = 100
+    assert trainer.lr_at(100) == pytest.approx(1e-4)
+    assert Trainer(tiny_config(lr=1e-3), tmp_path / "c", progress=False).lr_at(500) == 1e-3  # constant
+    with pytest.raises(ConfigError):
+        tiny_config(lr_schedule="linear")

@@ -28,7 +28,7 @@ network plays both roles and the whole last recursion is backpropagated.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, NamedTuple
 
 import torch
@@ -38,6 +38,7 @@ from solvers.errors import ConfigError
 
 from .layers import Reasoner, Rotary
 
+POSITIONS = ("rope", "learned", "groups", "none")
 #: Logit given to values outside the candidates (exp underflows to exactly 0 in fp16/fp32).
 MASKED_LOGIT = -3.0e4
 
@@ -56,9 +57,16 @@ class HRMConfig:
     l_layers: int = 2
     h_cycles: int = 2
     l_cycles: int = 2
-    positions: str = "rope"  # "rope", "learned", or "groups" (constraint-group embeddings)
+    #: "rope", "learned", "groups" (constraint-group embeddings) or "none" (a conv-only model:
+    #: no size-bound parameter, so it runs on grids of any size, see :meth:`HRM.for_grid`)
+    positions: str = "rope"
     num_groups: int = 0  # constraint groups (positions="groups"), e.g. 27 for 9x9 Sudoku
     recursion: str = "hrm"  # "hrm" (one-step gradient) or "trm"
+    #: How L mixes its tokens: "attention" (global) or "conv" (3x3 over a grid_height x grid_width
+    #: layout, for mazes; H stays global unless recursion="trm", where H is L).
+    l_mixer: str = "attention"
+    grid_height: int = 0
+    grid_width: int = 0
     domain: str = ""  # the domain it was trained on (checked at load)
 
     def __post_init__(self) -> None:
@@ -68,12 +76,19 @@ class HRMConfig:
                 raise ConfigError(f"HRMConfig.{f} must be a positive integer, got {value!r}")
         if self.hidden % self.heads or (self.hidden // self.heads) % 2:
             raise ConfigError(f"hidden {self.hidden} must split into an even head size over {self.heads} heads")
-        if self.positions not in ("rope", "learned", "groups"):
-            raise ConfigError(f"positions must be 'rope', 'learned' or 'groups', got {self.positions!r}")
+        if self.positions not in POSITIONS:
+            raise ConfigError(f"positions must be one of {', '.join(POSITIONS)}, got {self.positions!r}")
         if self.positions == "groups" and self.num_groups < 1:
             raise ConfigError("positions='groups' needs num_groups >= 1")
         if self.recursion not in ("hrm", "trm"):
             raise ConfigError(f"recursion must be 'hrm' or 'trm', got {self.recursion!r}")
+        if self.l_mixer not in ("attention", "conv"):
+            raise ConfigError(f"l_mixer must be 'attention' or 'conv', got {self.l_mixer!r}")
+        if self.l_mixer == "conv" and self.grid_height * self.grid_width != self.num_variables:
+            raise ConfigError(
+                f"l_mixer='conv' needs grid_height x grid_width == num_variables ({self.num_variables}), "
+                f"got {self.grid_height}x{self.grid_width}"
+            )
         if self.vocab_size is None:
             object.__setattr__(self, "vocab_size", self.num_values + 2)
 
@@ -121,7 +136,8 @@ class HRM(nn.Module):
         if group_membership is not None:
             membership = torch.as_tensor(group_membership, dtype=torch.float32).reshape(membership.shape).clone()
         self.register_buffer("group_membership", membership)
-        self.L = Reasoner(c.l_layers, D, c.heads, c.expansion, rotary)
+        grid = (c.grid_height, c.grid_width) if c.l_mixer == "conv" else None
+        self.L = Reasoner(c.l_layers, D, c.heads, c.expansion, rotary, grid)
         # TRM: one shared network plays H and L.
         self.H = self.L if c.recursion == "trm" else Reasoner(c.h_layers, D, c.heads, c.expansion, rotary)
         self.value_head = nn.Linear(D, c.num_values, bias=False)
@@ -196,6 +212,39 @@ class HRM(nn.Module):
         proposal = self.proposal_head(z_H).squeeze(-1).float()
         q_halt = self.q_head(z_H.mean(1)).squeeze(-1).float()
         return HRMOutput(logits, proposal, q_halt)
+
+    def for_grid(self, height: int, width: int, l_cycles: int | None = None) -> "HRM":
+        """The same network on a ``height x width`` grid (a copy sharing no tensors).
+
+        Only a convolutional model without positions (``l_mixer="conv"``,
+        ``positions="none"``) has no parameter tied to the grid size; a wavefront
+        across a larger grid needs more steps, hence ``l_cycles``.
+
+        >>> cfg = HRMConfig(num_variables=25, num_values=2, hidden=32, heads=2, l_mixer="conv",
+        ...                 positions="none", grid_height=5, grid_width=5)
+        >>> big = HRM(cfg).for_grid(9, 9, l_cycles=8)
+        >>> big.config.num_variables, big.config.l_cycles
+        (81, 8)
+        """
+        c = self.config
+        if c.l_mixer != "conv" or c.positions != "none":
+            raise ConfigError(
+                "only a model with l_mixer='conv' and positions='none' runs on another grid size; "
+                f"this one has l_mixer={c.l_mixer!r}, positions={c.positions!r}"
+            )
+        config = replace(
+            c,
+            num_variables=int(height) * int(width),
+            grid_height=int(height),
+            grid_width=int(width),
+            l_cycles=c.l_cycles if l_cycles is None else int(l_cycles),
+        )
+        other = HRM(config).to(self.h_init.device)
+        state = {k: v for k, v in self.state_dict().items() if k != "group_membership"}  # [V, 0]: no groups
+        missing, unexpected = other.load_state_dict(state, strict=False)
+        if set(missing) - {"group_membership"} or unexpected:  # the architecture did not carry over
+            raise ConfigError(f"cannot move the model to a {height}x{width} grid: {missing + unexpected}")
+        return other
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -1,7 +1,10 @@
-"""Building blocks of the HRM: RMSNorm, SwiGLU, rotary attention, post-norm blocks.
+"""Building blocks of the HRM: RMSNorm, SwiGLU, rotary attention, grid convolution, post-norm blocks.
 
 All layers are bias-free; attention is non-causal and goes through
 ``torch.nn.functional.scaled_dot_product_attention`` (no flash-attn needed).
+A block mixes its tokens either by attention (every variable sees every
+other) or, for variables laid out on a grid (mazes), by a 3x3 convolution
+(each cell sees its neighbours: one step of a wavefront per block).
 
 >>> import torch
 >>> block = Block(hidden=32, heads=4, expansion=2.0)
@@ -80,12 +83,43 @@ class Attention(nn.Module):
         return self.out(y.transpose(1, 2).reshape(B, S, D))
 
 
-class Block(nn.Module):
-    """Post-norm transformer block: ``h = norm(h + attn(h)); h = norm(h + mlp(h))``."""
+class GridConv(nn.Module):
+    """Token mixing by a 3x3 convolution over variables laid out ``height x width`` (row-major).
 
-    def __init__(self, hidden: int, heads: int, expansion: float, rotary: Rotary | None = None) -> None:
+    Cells outside the grid read as zero.  Costs ``9 * hidden**2`` per cell,
+    independent of the number of cells (attention grows with it).
+
+    >>> GridConv(hidden=8, height=3, width=4)(torch.zeros(2, 12, 8)).shape
+    torch.Size([2, 12, 8])
+    """
+
+    def __init__(self, hidden: int, height: int, width: int) -> None:
         super().__init__()
-        self.attn = Attention(hidden, heads, rotary)
+        self.height, self.width = height, width
+        self.conv = nn.Conv2d(hidden, hidden, kernel_size=3, padding=1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, S, D = x.shape  # S == height * width
+        grid = x.transpose(1, 2).reshape(B, D, self.height, self.width)
+        return self.conv(grid).reshape(B, D, S).transpose(1, 2)
+
+
+class Block(nn.Module):
+    """Post-norm block: ``h = norm(h + mix(h)); h = norm(h + mlp(h))``.
+
+    ``mix`` is attention, or :class:`GridConv` when ``grid=(height, width)`` is given.
+    """
+
+    def __init__(
+        self,
+        hidden: int,
+        heads: int,
+        expansion: float,
+        rotary: Rotary | None = None,
+        grid: tuple[int, int] | None = None,
+    ) -> None:
+        super().__init__()
+        self.attn = Attention(hidden, heads, rotary) if grid is None else GridConv(hidden, *grid)
         self.mlp = SwiGLU(hidden, expansion)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
@@ -96,9 +130,17 @@ class Block(nn.Module):
 class Reasoner(nn.Module):
     """One recurrent module (H or L): a stack of blocks applied to ``state + injection``."""
 
-    def __init__(self, layers: int, hidden: int, heads: int, expansion: float, rotary: Rotary | None) -> None:
+    def __init__(
+        self,
+        layers: int,
+        hidden: int,
+        heads: int,
+        expansion: float,
+        rotary: Rotary | None,
+        grid: tuple[int, int] | None = None,
+    ) -> None:
         super().__init__()
-        self.blocks = nn.ModuleList(Block(hidden, heads, expansion, rotary) for _ in range(layers))
+        self.blocks = nn.ModuleList(Block(hidden, heads, expansion, rotary, grid) for _ in range(layers))
 
     def forward(self, state: torch.Tensor, injection: torch.Tensor) -> torch.Tensor:
         h = state + injection
