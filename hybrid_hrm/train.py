@@ -69,6 +69,14 @@ class TrainConfig:
     neural_share: float = 0.3  # share of a batch trained without the symbolic layer
     commit_per_segment: int = 2  # right subgoals committed between segments
     halt_exploration: float = 0.1  # HRM's ACT exploration probability
+    #: Skip an update whose gradient norm is over this multiple of the running mean
+    #: (0: never; a non-finite gradient is always skipped).  Long recurrences (mazes)
+    #: collapsed right after such spikes.  None: the domain's preset, else 0.
+    spike_factor: float | None = None
+    #: Every this many seconds, score the weights (raw and EMA) on a validation slice
+    #: of the training puzzles and keep the best in ``best.safetensors`` (what to ship
+    #: when training oscillates).  0: never.  None: the domain's preset, else 0.
+    validate_seconds: float | None = None
     ema_decay: float = 0.999  # used when model.recursion == "trm"
     seed: int = 0
     minutes: float | None = None
@@ -90,6 +98,14 @@ class TrainConfig:
             object.__setattr__(self, "lr", preset.get("lr", DEFAULT_LR))
         if self.lr_schedule is None:
             object.__setattr__(self, "lr_schedule", preset.get("lr_schedule", "constant"))
+        if self.spike_factor is None:
+            object.__setattr__(self, "spike_factor", float(preset.get("spike_factor", 0.0)))
+        if not (self.spike_factor == 0 or self.spike_factor > 1):
+            raise ConfigError(f"spike_factor must be 0 (off) or > 1, got {self.spike_factor!r}")
+        if self.validate_seconds is None:
+            object.__setattr__(self, "validate_seconds", float(preset.get("validate_seconds", 0.0)))
+        if not (self.validate_seconds >= 0 and math.isfinite(self.validate_seconds)):
+            raise ConfigError(f"validate_seconds must be >= 0, got {self.validate_seconds!r}")
         if self.lr_schedule not in ("constant", "cosine"):
             raise ConfigError(f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}")
         if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
@@ -131,6 +147,8 @@ DOMAIN_PRESETS: dict[str, dict[str, Any]] = {
     "maze": {
         "lr": 3e-4,
         "lr_schedule": "cosine",
+        "spike_factor": 4.0,
+        "validate_seconds": 30.0,
         "model": {"l_mixer": "conv", "positions": "none", "hidden": 32, "h_cycles": 1, "l_cycles": 16},
     },
 }
@@ -138,7 +156,8 @@ DOMAIN_PRESETS: dict[str, dict[str, Any]] = {
 
 def model_config_for(config: TrainConfig, ps: PuzzleSet, layer) -> HRMConfig:
     preset = DOMAIN_PRESETS.get(config.domain, {}).get("model", {})
-    overrides = {**DEFAULT_MODEL, **preset, **config.model}
+    # A model trained on one segment never saw a carried state: it restarts every segment.
+    overrides = {**DEFAULT_MODEL, "carry_state": config.segments > 1, **preset, **config.model}
     if overrides.get("positions") == "groups":
         overrides["num_groups"] = len(group_membership(layer, ps.template.num_variables)[0])
     if overrides.get("l_mixer") == "conv":
@@ -207,6 +226,11 @@ class Trainer:
         torch.manual_seed(config.seed)
         puzzles = load_puzzles(self.domain, config, self.out / "cache", self.progress)
         self.train_set, self.eval_set = split(puzzles, config.eval_puzzles, config.seed)
+        self.valid_set = None
+        if config.validate_seconds:
+            count = max(1, min(256, len(self.train_set) // 10))
+            self.train_set, self.valid_set = split(self.train_set, count, config.seed + 1)
+        self.best: dict[str, Any] | None = None  # {"score", "step", "weights"} of the best validated model
         self.template = puzzles.template
         # A layer sound for every instance of the shape (structured domains such as
         # KenKen have per-instance constraints; their shared part prunes all of them).
@@ -230,6 +254,8 @@ class Trainer:
         self._check_free_space()
         self.step = 0
         self.elapsed = 0.0
+        self.grad_norm_mean: float | None = None  # running mean of accepted gradient norms
+        self.skipped_updates = 0
         if resume:
             self._resume()
         self.net = self.model
@@ -261,6 +287,13 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.step = int(state["step"])
         self.elapsed = float(state["elapsed"])
+        self.grad_norm_mean = state.get("grad_norm_mean")
+        self.skipped_updates = int(state.get("skipped_updates", 0))
+        if self.valid_set is not None and (self.out / "best.safetensors").is_file():
+            best, meta = ckpt.load_model(self.out / "best.safetensors")
+            ev = meta["validation"]
+            which = meta["selected_by"].split("(")[-1].split()[0]
+            self.best = {"score": _score(ev), "step": meta["step"], "which": which, **ev, "weights": best.state_dict()}
         if self.ema is not None and "ema" in state:
             self.ema.load_state_dict(state["ema"])
 
@@ -271,6 +304,8 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "step": self.step,
             "elapsed": self.elapsed,
+            "grad_norm_mean": self.grad_norm_mean,
+            "skipped_updates": self.skipped_updates,
             "train_config": _jsonable(asdict(self.config)),
         }
         if self.ema is not None:
@@ -334,7 +369,8 @@ class Trainer:
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), c.grad_clip))
-            self.optimizer.step()
+            if self._accept_update(grad_norm):
+                self.optimizer.step()
             if self.ema is not None:
                 # Warm-up of the EMA: short runs must not average in the random init.
                 decay = min(c.ema_decay, (1 + self.step) / (10 + self.step))
@@ -344,6 +380,7 @@ class Trainer:
             metrics = seg_metrics
             metrics["segments"] = segment + 1
             metrics["grad_norm"] = grad_norm
+            metrics["skipped_updates"] = self.skipped_updates
             metrics["lr"] = self.lr_at(self.step)
             metrics["puzzle_segments"] = puzzle_segments
             if segment == c.segments - 1:
@@ -380,6 +417,22 @@ class Trainer:
         metrics["active_end"] = len(active) / len(givens)
         self.step += 1
         return metrics
+
+    def _accept_update(self, grad_norm: float) -> bool:
+        """False for a non-finite gradient or a spike (see ``TrainConfig.spike_factor``)."""
+        factor = self.config.spike_factor
+        spike = factor and self.grad_norm_mean is not None and grad_norm > factor * self.grad_norm_mean
+        if not math.isfinite(grad_norm):
+            self.skipped_updates += 1
+            return False
+        mean = self.grad_norm_mean
+        if spike:
+            # Let the mean creep up, so a lasting change of scale is accepted after a few batches.
+            self.grad_norm_mean = 0.9 * mean + 0.1 * factor * mean
+            self.skipped_updates += 1
+            return False
+        self.grad_norm_mean = grad_norm if mean is None else 0.9 * mean + 0.1 * grad_norm
+        return True
 
     def _loss(self, out, cand_t, target, cand_np, givens_np):
         undecided = cand_t.sum(-1) > 1  # [B, V]
@@ -420,7 +473,7 @@ class Trainer:
             dynamic_ncols=True,
             mininterval=0.5 if sys.stderr.isatty() else 30.0,
         )
-        last_save = time.perf_counter()
+        last_save = last_validation = time.perf_counter()
         log_path = self.out / "log.jsonl"
         history = []
         while True:
@@ -443,19 +496,45 @@ class Trainer:
                 exact=f"{metrics['exact']:.2f}",
                 refresh=False,
             )
+            if c.validate_seconds and time.perf_counter() - last_validation >= c.validate_seconds:
+                self.validate()
+                last_validation = time.perf_counter()
             due_by_steps = c.checkpoint_steps is not None and self.step % c.checkpoint_steps == 0
             if due_by_steps or time.perf_counter() - last_save >= c.checkpoint_seconds:
                 self.save()
                 last_save = time.perf_counter()
         bar.close()
+        if c.validate_seconds:
+            self.validate()
         self.save()
         result = {"steps": self.step, "seconds": self.elapsed, "history": history}
         if self.info.enabled:
             result["rank_checksums"] = self.rank_checksums()
         if self.info.is_main:
-            result["eval"] = evaluate(self.ema or self.model, self.domain, self.eval_set, c.segments, self.info.device)
+            final = self.ema or self.model
+            result["eval"] = evaluate(final, self.domain, self.eval_set, c.segments, self.info.device)
+            if self.best is not None:
+                best = copy.deepcopy(final)
+                best.load_state_dict(self.best["weights"])
+                result["best"] = {k: v for k, v in self.best.items() if k != "weights"}
+                result["best"]["eval"] = evaluate(best, self.domain, self.eval_set, c.segments, self.info.device)
         dist_utils.barrier(self.info)
         return result
+
+    def validate(self) -> None:
+        """Score (:func:`_score`) the raw and EMA weights on the validation slice; save the best so far."""
+        if not self.info.is_main or self.valid_set is None:
+            return
+        candidates = [("raw", self.model)] + ([("ema", self.ema)] if self.ema is not None else [])
+        for which, model in candidates:
+            ev = evaluate(model, self.domain, self.valid_set, self.config.segments, self.info.device)
+            score = _score(ev)
+            if self.best is None or score > self.best["score"]:
+                weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                self.best = {"score": score, "step": self.step, "weights": weights, "which": which, **ev}
+                meta = {"step": self.step, "selected_by": f"validation ({which} weights)", "validation": ev,
+                        "train_config": _jsonable(asdict(self.config))}
+                ckpt.save_model(model, self.out / "best.safetensors", meta)
 
     def rank_checksums(self) -> list[float]:
         """Sum of all parameters on every rank: equal when the ranks stay in sync."""
@@ -520,6 +599,11 @@ def evaluate_checkpoint(weights: str | Path, config: TrainConfig, device: str = 
     return evaluate(model, domain, held_out, config.segments, torch.device(device))
 
 
+def _score(ev: dict[str, float]) -> float:
+    """Validation score: network-alone exact rate, ties broken by accuracy on undecided cells."""
+    return ev["neural_exact"] + 1e-3 * ev["cell_acc"]
+
+
 def _jsonable(d: dict) -> dict:
     return json.loads(json.dumps(d, default=str))
 
@@ -544,6 +628,8 @@ def config_from_args(args) -> TrainConfig:
         minutes=args.minutes,
         warmup_steps=args.warmup_steps,
         lr_schedule=args.lr_schedule,
+        spike_factor=args.spike_factor,
+        validate_seconds=args.validate_seconds,
         max_steps=args.max_steps,
         device=args.device,
         threads=args.threads,
@@ -569,6 +655,13 @@ def main_from_args(args) -> int:
             f"final eval on {ev['puzzles']} held-out puzzles: network alone exact {ev['neural_exact']:.3f}, {cells}; "
             f"{result['steps']} steps in {result['seconds'] / 60:.1f} min; model: {args.out}/model.safetensors"
         )
+        if "best" in result:
+            best = result["best"]
+            print(
+                f"best validated weights ({best['which']}, step {best['step']}): held-out network alone exact "
+                f"{best['eval']['neural_exact']:.3f}, cell accuracy {best['eval']['cell_acc']:.3f}; "
+                f"model: {args.out}/best.safetensors"
+            )
         summary = {k: v for k, v in result.items() if k != "history"}
         (Path(args.out) / "result.json").write_text(json.dumps(summary, indent=1))
     dist_utils.teardown(trainer.info)

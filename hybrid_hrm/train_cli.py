@@ -25,6 +25,12 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--lr-schedule", choices=["constant", "cosine"], default=None, help="default: the domain's preset"
     )
+    p.add_argument(
+        "--spike-factor", type=float, default=None, help="skip updates whose gradient norm is over this x the mean"
+    )
+    p.add_argument(
+        "--validate-seconds", type=float, default=None, help="keep the best validated weights in best.safetensors"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None)

@@ -128,3 +128,16 @@ def test_conv_mixer_sees_only_neighbours_per_step():
     model = HRM(HRMConfig(num_variables=16, num_values=4, hidden=32, heads=2, l_mixer="conv", grid_height=4,
                           grid_width=4))
     assert model.H is not model.L and not hasattr(model.H.blocks[0].attn, "conv")  # H stays global
+
+
+def test_a_one_segment_model_restarts_every_segment():
+    """carry_state=False (trained on one segment): a carried state is ignored, so the
+    second segment answers as the first; the default continues from the state."""
+    fresh = tiny(carry_state=False)
+    tokens, cand = inputs()
+    first, state = fresh(tokens, cand)
+    second, _ = fresh(tokens, cand, state)
+    assert torch.equal(first.logits, second.logits)
+    carried = tiny()
+    a, state = carried(tokens, cand)
+    assert not torch.equal(a.logits, carried(tokens, cand, state)[0].logits)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 import pytest
 
 from hybrid_hrm.data import benchmark_lines, remove_benchmark_puzzles
@@ -215,3 +216,36 @@ def test_cosine_schedule_warms_up_then_decays_to_a_tenth(tmp_path):
     assert Trainer(tiny_config(lr=1e-3), tmp_path / "c", progress=False).lr_at(500) == 1e-3  # constant
     with pytest.raises(ConfigError):
         tiny_config(lr_schedule="linear")
+
+
+def test_spike_guard_skips_outlier_and_nonfinite_updates(tmp_path):
+    trainer = Trainer(tiny_config(spike_factor=3.0), tmp_path / "r", progress=False)
+    accepted = [trainer._accept_update(g) for g in (1.0, 1.2, 50.0, float("nan"), 1.1)]
+    assert accepted == [True, True, False, False, True]
+    assert trainer.skipped_updates == 2
+    # A lasting change of scale is accepted after a few skipped batches, not refused forever.
+    assert any(trainer._accept_update(20.0) for _ in range(30))
+    off = Trainer(tiny_config(), tmp_path / "off", progress=False)  # sudoku: no preset, guard off
+    assert off.config.spike_factor == 0 and off._accept_update(1.0) and off._accept_update(1e6)
+    assert not off._accept_update(float("inf"))
+    with pytest.raises(ConfigError):
+        tiny_config(spike_factor=0.5)
+
+
+def test_validation_keeps_the_best_weights_and_survives_resume(tmp_path):
+    config = tiny_config(max_steps=6, validate_seconds=1e-9, checkpoint_steps=3)
+    trainer = Trainer(config, tmp_path / "run", progress=False)
+    assert len(trainer.valid_set) >= 1 and len(trainer.train_set) + len(trainer.valid_set) == 48
+    result = trainer.run()
+    best = result["best"]
+    assert (tmp_path / "run" / "best.safetensors").is_file() and 1 <= best["step"] <= 6
+    assert best["which"] in ("raw", "ema") and 0.0 <= best["eval"]["neural_exact"] <= 1.0
+    from hybrid_hrm.checkpoint import load_model
+
+    saved, meta = load_model(tmp_path / "run" / "best.safetensors")
+    assert meta["step"] == best["step"] and meta["validation"]["cell_acc"] == best["cell_acc"]
+    resumed = Trainer(tiny_config(max_steps=6, validate_seconds=1e-9), tmp_path / "run", resume=True,
+                      progress=False)
+    assert resumed.best["step"] == best["step"] and resumed.best["score"] == pytest.approx(best["score"])
+    for k, v in saved.state_dict().items():
+        assert torch.equal(resumed.best["weights"][k], v)

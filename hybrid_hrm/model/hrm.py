@@ -67,6 +67,13 @@ class HRMConfig:
     l_mixer: str = "attention"
     grid_height: int = 0
     grid_width: int = 0
+    #: The proposal and Q heads learn on a detached state: their losses do not
+    #: shape the trunk (mazes: without it, training collapsed again and again).
+    detach_aux_heads: bool = False
+    #: A segment continues from the state the previous one left (trained with deep
+    #: supervision over several segments).  False: every segment starts afresh from
+    #: the initial state (trained with one segment; a carried state is foreign to it).
+    carry_state: bool = True
     domain: str = ""  # the domain it was trained on (checked at load)
 
     def __post_init__(self) -> None:
@@ -178,7 +185,7 @@ class HRM(nn.Module):
     ) -> tuple[HRMOutput, HRMState]:
         """One segment.  Returns the heads and the next state (detached)."""
         c = self.config
-        if state is None:
+        if state is None or not c.carry_state:
             state = self.initial_state(tokens.shape[0])
         x = self.embed(tokens, candidates)
         z_H, z_L = state
@@ -209,8 +216,9 @@ class HRM(nn.Module):
     def heads(self, z_H: torch.Tensor, candidates: torch.Tensor) -> HRMOutput:
         logits = self.value_head(z_H).float()
         logits = logits.masked_fill(~candidates, MASKED_LOGIT)
-        proposal = self.proposal_head(z_H).squeeze(-1).float()
-        q_halt = self.q_head(z_H.mean(1)).squeeze(-1).float()
+        aux = z_H.detach() if self.config.detach_aux_heads else z_H
+        proposal = self.proposal_head(aux).squeeze(-1).float()
+        q_halt = self.q_head(aux.mean(1)).squeeze(-1).float()
         return HRMOutput(logits, proposal, q_halt)
 
     def for_grid(self, height: int, width: int, l_cycles: int | None = None) -> "HRM":
