@@ -77,6 +77,10 @@ class TrainConfig:
     #: of the training puzzles and keep the best in ``best.safetensors`` (what to ship
     #: when training oscillates).  0: never.  None: the domain's preset, else 0.
     validate_seconds: float | None = None
+    #: Start from these weights (a run directory or ``.safetensors``) instead of a random
+    #: init: fine-tuning, or a curriculum from a smaller grid (a conv model has no
+    #: size-bound parameter).  The architecture must match.
+    init_from: str | None = None
     ema_decay: float = 0.999  # used when model.recursion == "trm"
     seed: int = 0
     minutes: float | None = None
@@ -242,6 +246,8 @@ class Trainer:
             else None
         )
         self.model = HRM(self.model_config, membership).to(self.info.device)
+        if config.init_from:
+            self._init_from(config.init_from)
         self.ema = copy.deepcopy(self.model) if self.model_config.recursion == "trm" else None
         decay, no_decay = [], []
         for name, p in self.model.named_parameters():
@@ -263,6 +269,17 @@ class Trainer:
             ids = [self.info.device.index] if self.info.device.type == "cuda" else None
             self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
         self.autocast = self.info.device.type == "cuda"
+
+    def _init_from(self, weights: str) -> None:
+        source, _ = ckpt.load_model(weights, domain=self.config.domain)
+        state = source.state_dict()
+        if source.config.num_groups == 0 and self.model_config.num_groups == 0:
+            state["group_membership"] = self.model.group_membership  # [V, 0] either way: no groups
+        try:
+            self.model.load_state_dict(state)
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[-1].strip()
+            raise ConfigError(f"cannot start from {weights}: its architecture differs ({first})") from None
 
     # ------------------------------------------------------------- resume/save
     def _check_free_space(self) -> None:
@@ -630,6 +647,7 @@ def config_from_args(args) -> TrainConfig:
         lr_schedule=args.lr_schedule,
         spike_factor=args.spike_factor,
         validate_seconds=args.validate_seconds,
+        init_from=args.init_from,
         max_steps=args.max_steps,
         device=args.device,
         threads=args.threads,

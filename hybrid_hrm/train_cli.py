@@ -31,6 +31,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--validate-seconds", type=float, default=None, help="keep the best validated weights in best.safetensors"
     )
+    p.add_argument("--init-from", default=None, help="start from these weights (fine-tuning, a smaller grid)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None)

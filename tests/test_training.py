@@ -249,3 +249,21 @@ def test_validation_keeps_the_best_weights_and_survives_resume(tmp_path):
     assert resumed.best["step"] == best["step"] and resumed.best["score"] == pytest.approx(best["score"])
     for k, v in saved.state_dict().items():
         assert torch.equal(resumed.best["weights"][k], v)
+
+
+def test_init_from_carries_weights_across_maze_sizes(tmp_path):
+    """A conv maze model trained on 7x7 starts a 9x9 run with its weights (no size-bound
+    parameter); an attention model of another shape is refused with a typed error."""
+    small = dict(domain="maze", train_puzzles=16, eval_puzzles=4, batch_size=4, segments=1, max_steps=1,
+                 checkpoint_seconds=1e9, threads=1)
+    first = Trainer(TrainConfig(size=7, **small), tmp_path / "m7", progress=False)
+    first.run()
+    second = Trainer(TrainConfig(size=9, init_from=str(tmp_path / "m7"), **small), tmp_path / "m9",
+                     progress=False)
+    trained = first.ema.state_dict()
+    for k, v in second.model.state_dict().items():
+        if k != "group_membership":
+            assert torch.equal(v, trained[k]), k
+    with pytest.raises(ConfigError, match="architecture"):
+        Trainer(TrainConfig(size=9, init_from=str(tmp_path / "m7"), **{**small, "model": {"hidden": 64}}),
+                tmp_path / "bad", progress=False)

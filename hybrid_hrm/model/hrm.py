@@ -28,7 +28,7 @@ network plays both roles and the whole last recursion is backpropagated.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Any, NamedTuple
 
 import torch
@@ -57,8 +57,8 @@ class HRMConfig:
     l_layers: int = 2
     h_cycles: int = 2
     l_cycles: int = 2
-    #: "rope", "learned", "groups" (constraint-group embeddings) or "none" (a conv-only model:
-    #: no size-bound parameter, so it runs on grids of any size, see :meth:`HRM.for_grid`)
+    #: "rope", "learned", "groups" (constraint-group embeddings) or "none" (a conv-only model
+    #: then has no size-bound parameter: its weights can start a run on another grid size)
     positions: str = "rope"
     num_groups: int = 0  # constraint groups (positions="groups"), e.g. 27 for 9x9 Sudoku
     recursion: str = "hrm"  # "hrm" (one-step gradient) or "trm"
@@ -220,39 +220,6 @@ class HRM(nn.Module):
         proposal = self.proposal_head(aux).squeeze(-1).float()
         q_halt = self.q_head(aux.mean(1)).squeeze(-1).float()
         return HRMOutput(logits, proposal, q_halt)
-
-    def for_grid(self, height: int, width: int, l_cycles: int | None = None) -> "HRM":
-        """The same network on a ``height x width`` grid (a copy sharing no tensors).
-
-        Only a convolutional model without positions (``l_mixer="conv"``,
-        ``positions="none"``) has no parameter tied to the grid size; a wavefront
-        across a larger grid needs more steps, hence ``l_cycles``.
-
-        >>> cfg = HRMConfig(num_variables=25, num_values=2, hidden=32, heads=2, l_mixer="conv",
-        ...                 positions="none", grid_height=5, grid_width=5)
-        >>> big = HRM(cfg).for_grid(9, 9, l_cycles=8)
-        >>> big.config.num_variables, big.config.l_cycles
-        (81, 8)
-        """
-        c = self.config
-        if c.l_mixer != "conv" or c.positions != "none":
-            raise ConfigError(
-                "only a model with l_mixer='conv' and positions='none' runs on another grid size; "
-                f"this one has l_mixer={c.l_mixer!r}, positions={c.positions!r}"
-            )
-        config = replace(
-            c,
-            num_variables=int(height) * int(width),
-            grid_height=int(height),
-            grid_width=int(width),
-            l_cycles=c.l_cycles if l_cycles is None else int(l_cycles),
-        )
-        other = HRM(config).to(self.h_init.device)
-        state = {k: v for k, v in self.state_dict().items() if k != "group_membership"}  # [V, 0]: no groups
-        missing, unexpected = other.load_state_dict(state, strict=False)
-        if set(missing) - {"group_membership"} or unexpected:  # the architecture did not carry over
-            raise ConfigError(f"cannot move the model to a {height}x{width} grid: {missing + unexpected}")
-        return other
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
