@@ -1,11 +1,11 @@
 """Generate hard mazes, solve them symbolically and with the hybrid loop, show the path and the trace.
 
-Run:  python examples/solve_maze.py [--size 30] [--count 3] [--weights runs/maze11] [--png maze.png]
-Offline, CPU, a few seconds.  Without ``--weights`` the loop runs with the
-uniform policy (random subgoals, which the graph layer accepts or rejects
-with a reason); with a trained maze model (``hybrid-hrm train maze``) it also
-runs the network alone and the full hybrid.  Every answer printed was passed
-by the verifier: one shortest path from S to G.
+Run:  python examples/solve_maze.py [--size 9] [--count 3] [--weights runs/maze11] [--png maze.png]
+Offline, CPU, a few seconds.  The loop always runs with the uniform policy
+(random subgoals, which the graph layer accepts or rejects with a reason);
+where a model exists for the size (a shipped one, ``from_pretrained("maze")``,
+or ``--weights``) it also runs the network alone and the full hybrid.  Every
+answer printed was passed by the verifier: one shortest path from S to G.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from domains.maze import MazeDomain
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=30, help="side of the generated mazes (Maze-Hard: 30)")
+    parser.add_argument("--size", type=int, default=9, help="side of the generated mazes (Maze-Hard: 30)")
     parser.add_argument("--count", type=int, default=3, help="mazes to generate")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--weights", default=None, help="a trained maze model (run directory or .safetensors)")
@@ -37,10 +37,15 @@ def main() -> None:
 
     uniform = hh.HybridSolver(maze, config=hh.BridgeConfig(seed=args.seed))
     solvers = [("symbolic", uniform), ("hybrid-uniform", uniform)]
-    if args.weights:
-        trained = hh.HybridSolver.load("maze", args.weights)
-        trained.domain = maze
+    try:
+        trained = hh.HybridSolver.load("maze", args.weights)  # weights None: the shipped maze models
+    except hh.CheckpointError as exc:
+        raise SystemExit(f"cannot load the maze model: {exc}") from None
+    trained.domain = maze
+    if mazes and trained.has_model_for(mazes[0]):
         solvers += [("neural", trained), ("hybrid", trained)]
+    else:
+        print(f"no model for {args.size}x{args.size} mazes (pass --weights); the uniform loop only")
     shown = None                       # the hybrid trace with the most subgoals, for the picture
     for i, inst in enumerate(mazes, 1):
         print(f"\nmaze {i}: shortest path {inst.meta['path_cells']} cells, "

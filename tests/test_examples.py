@@ -18,11 +18,13 @@ CASES = {
     "train_small.py": ["--minutes", "0.05", "--out", "{tmp}/run"],
     "solve_maze.py": ["--png", "{tmp}/maze.png"],
     "custom_domain.py": ["--minutes", "0.1", "--out", "{tmp}/custom"],
+    "make_maze_benchmark.py": ["--size", "7", "--count", "50", "--train-count", "200", "--out", "{tmp}/m.txt"],
 }
 
 #: What each example must print: the claim it exists to show.
 EXPECTED = {
     "explain_trace.py": "because",  # a rejected subgoal with its reason (issue: traces)
+    "solve_maze.py": "neural",  # the shipped maze model runs alone and in the loop
 }
 
 

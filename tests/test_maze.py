@@ -477,3 +477,28 @@ def test_registered_with_its_layer_attributes(maze, mazes11):
     assert np.array_equal(layer.candidates(layer.masks(mazes11[0].candidates)), mazes11[0].candidates)
     assert np.array_equal(values_to_candidates(mazes11[0].givens, 2), mazes11[0].candidates)
     assert list(itertools.islice(maze.generate(np.random.default_rng(0), size=5, min_path=3), 1))
+
+
+def test_maze_benchmark_files_hold_no_training_maze(tmp_path):
+    """The benchmark maker drops every maze a training run saw, up to rotations and reflections."""
+    import importlib.util
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "make_maze_benchmark.py"
+    spec = importlib.util.spec_from_file_location("make_maze_benchmark", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    canonical = module.canonical
+    out = tmp_path / "m.txt"
+    subprocess.run([sys.executable, str(script), "--size", "7", "--count", "60", "--train-count", "300",
+                    "--out", str(out)], check=True, capture_output=True)
+    maze = MazeDomain()
+    test = maze.read_file(out)
+    training = maze.generate(np.random.default_rng(0), count=300, size=7)
+    seen = {canonical(m.givens, 7, 7) for m in training}
+    keys = [canonical(m.givens, 7, 7) for m in test]
+    assert len(test) == 60 and len(set(keys)) == 60 and not seen & set(keys)
+    grid = training[0].givens.reshape(7, 7)
+    assert canonical(np.rot90(grid).reshape(-1), 7, 7) == canonical(training[0].givens, 7, 7)

@@ -194,7 +194,8 @@ def test_maze_preset_trains_a_convolutional_L(tmp_path):
     assert config.lr == 3e-4
     trainer = Trainer(config, tmp_path / "maze", progress=False)
     mc = trainer.model_config
-    assert (mc.l_mixer, mc.grid_height, mc.grid_width, mc.l_cycles) == ("conv", 7, 7, 16)
+    assert (mc.l_mixer, mc.grid_height, mc.grid_width, mc.h_cycles, mc.l_cycles) == ("conv", 7, 7, 2, 8)
+    assert (mc.positions, mc.carry_state, config.spike_factor, config.validate_seconds) == ("none", False, 4.0, 30.0)
     trainer.run()
     explicit = TrainConfig(**{**maze, "lr": 1e-3, "model": {"l_mixer": "attention", "hidden": 32, "heads": 2}})
     assert explicit.lr == 1e-3
