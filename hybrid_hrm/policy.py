@@ -62,6 +62,8 @@ class NetworkPolicy:
         self.torch = torch
         self.device = device
         self.model = model.to(device).eval()
+        #: Does a segment continue from the last one's state (see ``HRMConfig.carry_state``)?
+        self.carries_state = bool(getattr(model.config, "carry_state", True))
 
     def step(self, tokens: np.ndarray, candidates: np.ndarray, state: Any) -> PolicyStep:
         torch = self.torch

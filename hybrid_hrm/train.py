@@ -677,10 +677,10 @@ def main_from_args(args) -> int:
         )
         if "best" in result:
             best = result["best"]
+            cell = f", cell accuracy {best['eval']['cell_acc']:.3f}" if best["eval"]["undecided_cells"] else ""
             print(
                 f"best validated weights ({best['which']}, step {best['step']}): held-out network alone exact "
-                f"{best['eval']['neural_exact']:.3f}, cell accuracy {best['eval']['cell_acc']:.3f}; "
-                f"model: {args.out}/best.safetensors"
+                f"{best['eval']['neural_exact']:.3f}{cell}; model: {args.out}/best.safetensors"
             )
         summary = {k: v for k, v in result.items() if k != "history"}
         (Path(args.out) / "result.json").write_text(json.dumps(summary, indent=1))

@@ -11,7 +11,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--minutes", type=float, default=None, help="training time budget")
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many batches")
     p.add_argument("--resume", action="store_true", help="continue from the run directory's latest checkpoint")
-    p.add_argument("--size", type=int, default=9, help="Sudoku side (4, 9, 16)")
+    p.add_argument("--size", type=int, default=9, help="grid side: Sudoku 4, 9, 16; a maze N x N")
     p.add_argument("--source", default="auto", help="'auto', 'generate', a bundled collection or a file")
     p.add_argument("--train-puzzles", type=int, default=4000)
     p.add_argument(

@@ -141,3 +141,20 @@ def test_probe_settles_easy_puzzles_before_the_network(sudoku, generated9):
     tight = HybridSolver("sudoku", model, BridgeConfig(probe_nodes=1), device="cpu")
     r = tight.solve(HARD, mode="hybrid")
     assert r.status is Status.SOLVED and r.stats.network_calls >= 1
+
+
+def test_a_one_segment_model_runs_once_alone_and_restarts_in_the_loop():
+    """A maze model trained on one segment (carry_state=False): `neural` runs it once
+    (a second segment would answer the same), and every answer is still verified."""
+    import domains
+
+    maze = domains.get("maze")
+    mazes = maze.generate(np.random.default_rng(3), count=4, size=7)
+    torch.manual_seed(0)
+    cfg = HRMConfig(num_variables=49, num_values=2, vocab_size=4, hidden=16, heads=2, l_mixer="conv",
+                    positions="none", grid_height=7, grid_width=7, recursion="trm", carry_state=False)
+    solver = HybridSolver(maze, HRM(cfg), BridgeConfig(max_cycles=3))
+    alone = solver.solve(mazes, mode="neural")
+    assert all(r.stats.cycles == 1 and r.stats.network_calls == 1 for r in alone)
+    for r, inst in zip(solver.solve(mazes, mode="hybrid"), mazes):
+        assert r.status is Status.SOLVED and maze.verify(inst, r.values).valid
