@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 import pytest
+import torch
 
 from hybrid_hrm.data import benchmark_lines, remove_benchmark_puzzles
 from hybrid_hrm.train import TrainConfig, Trainer

@@ -67,9 +67,6 @@ class HRMConfig:
     l_mixer: str = "attention"
     grid_height: int = 0
     grid_width: int = 0
-    #: The proposal and Q heads learn on a detached state: their losses do not
-    #: shape the trunk (mazes: without it, training collapsed again and again).
-    detach_aux_heads: bool = False
     #: A segment continues from the state the previous one left (trained with deep
     #: supervision over several segments).  False: every segment starts afresh from
     #: the initial state (trained with one segment; a carried state is foreign to it).
@@ -216,9 +213,8 @@ class HRM(nn.Module):
     def heads(self, z_H: torch.Tensor, candidates: torch.Tensor) -> HRMOutput:
         logits = self.value_head(z_H).float()
         logits = logits.masked_fill(~candidates, MASKED_LOGIT)
-        aux = z_H.detach() if self.config.detach_aux_heads else z_H
-        proposal = self.proposal_head(aux).squeeze(-1).float()
-        q_halt = self.q_head(aux.mean(1)).squeeze(-1).float()
+        proposal = self.proposal_head(z_H).squeeze(-1).float()
+        q_halt = self.q_head(z_H.mean(1)).squeeze(-1).float()
         return HRMOutput(logits, proposal, q_halt)
 
     def num_parameters(self) -> int:
