@@ -275,6 +275,7 @@ class Trainer:
         self.autocast = self.info.device.type == "cuda"
 
     def _init_from(self, weights: str) -> None:
+        """Copy saved weights of the same architecture into the fresh model (grid size may differ)."""
         source, _ = ckpt.load_model(weights, domain=self.config.domain)
         state = source.state_dict()
         if source.config.num_groups == 0 and self.model_config.num_groups == 0:
