@@ -261,7 +261,7 @@ class HybridSolver:
         cand = np.stack([i.candidates for i in instances])
         state = None
         # A model that restarts every segment (carry_state=False) answers the same each time: once is enough.
-        segments = max(1, self.config.max_cycles) if getattr(policy, "carries_state", True) else 1
+        segments = max(1, self.config.max_cycles) if policy.carries_state else 1
         for _ in range(segments):
             step = policy.step(tokens, cand, state)
             state = step.state

@@ -34,6 +34,7 @@ class UniformPolicy:
     """Uniform values among the candidates, random confidences (seeded)."""
 
     name = "uniform"
+    carries_state = False  # no state at all
 
     def __init__(self, seed: int = 0) -> None:
         self.rng = np.random.default_rng(seed)

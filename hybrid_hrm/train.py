@@ -314,8 +314,8 @@ class Trainer:
         if self.valid_set is not None and (self.out / "best.safetensors").is_file():
             best, meta = ckpt.load_model(self.out / "best.safetensors")
             ev = meta["validation"]
-            which = meta["selected_by"].split("(")[-1].split()[0]
-            self.best = {"score": _score(ev), "step": meta["step"], "which": which, **ev, "weights": best.state_dict()}
+            self.best = {"score": _score(ev), "step": meta["step"], "which": meta["which"], **ev,
+                         "weights": best.state_dict()}
         if self.ema is not None and "ema" in state:
             self.ema.load_state_dict(state["ema"])
 
@@ -558,7 +558,7 @@ class Trainer:
             if self.best is None or score > self.best["score"]:
                 weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 self.best = {"score": score, "step": self.step, "weights": weights, "which": which, **ev}
-                meta = {"step": self.step, "selected_by": f"validation ({which} weights)", "validation": ev,
+                meta = {"step": self.step, "which": which, "validation": ev,
                         "train_config": _jsonable(asdict(self.config))}
                 ckpt.save_model(model, self.out / "best.safetensors", meta)
 
