@@ -21,13 +21,14 @@ import abc
 import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from solvers.base import UNASSIGNED, Budget, Verdict, values_to_candidates
+from solvers.base import UNASSIGNED, Budget, SymbolicLayer, Verdict, values_to_candidates
 from solvers.errors import InvalidPuzzleError, UnsupportedError
-from solvers.search import SearchResult, search
+from solvers.search import SearchResult, ValueOrder, VariableOrder
+from solvers.search import search as depth_first_search
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,8 +59,39 @@ class Instance:
         return int(self.candidates.shape[1])
 
 
+@dataclass(frozen=True)
+class PuzzleRecord:
+    """One puzzle of a file as text, with the line it starts on (for error messages)."""
+
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TrainingPreset:
+    """A domain's departures from the trainer's defaults (``None``: the trainer's own).
+
+    Explicit training options win over a preset; ``model`` holds
+    :class:`~hybrid_hrm.model.HRMConfig` field overrides.
+    """
+
+    lr: float | None = None
+    lr_schedule: str | None = None
+    spike_factor: float | None = None
+    validate_seconds: float | None = None
+    model: Mapping[str, Any] = field(default_factory=dict)
+
+
 class Domain(abc.ABC):
-    """Base class of puzzle domains (see the module docstring)."""
+    """Base class of puzzle domains (see the module docstring).
+
+    The hooks a plugin may override, each with a default that serves
+    most domains: :meth:`shape_layer` (a layer sound for every instance of
+    a shape, for training), :meth:`search` (the complete search; mazes use
+    A*), :meth:`draw_trace` (a picture of a solve), :meth:`training_preset`,
+    :meth:`read_records` (a file format of its own), :meth:`random_symmetry`
+    and :meth:`generate`.
+    """
 
     #: Registry name, lowercase letters, digits, ``_`` and ``-``.
     name: ClassVar[str] = ""
@@ -74,8 +106,8 @@ class Domain(abc.ABC):
         """Instance (with ``values`` filled in, when given) -> text."""
 
     @abc.abstractmethod
-    def layer(self, instance: Instance):
-        """The symbolic layer (verify, prune, propagate) of this instance's shape."""
+    def layer(self, instance: Instance) -> SymbolicLayer:
+        """The symbolic layer (verify, prune, propagate) of this instance."""
 
     # ------------------------------------------------------------ defaults
     def encode(self, instance: Instance) -> np.ndarray:
@@ -91,8 +123,24 @@ class Domain(abc.ABC):
         return np.where(givens < 0, 1, givens + 2).astype(np.int64)
 
     def vocab_size(self, instance: Instance) -> int:
-        """Number of distinct tokens :meth:`encode` can produce."""
+        """Number of distinct tokens :meth:`encode` can produce (the network's embedding size)."""
         return instance.num_values + 2
+
+    def shape_layer(self, instance: Instance) -> SymbolicLayer:
+        """A layer sound for every instance of ``instance``'s shape (the trainer prunes batches with it).
+
+        Domains whose constraints differ per instance (KenKen's cages) give
+        the shared part; the default is :meth:`layer`.
+        """
+        return self.layer(instance)
+
+    def training_preset(self) -> TrainingPreset:
+        """How this domain trains best when the user says nothing (default: the trainer's defaults)."""
+        return TrainingPreset()
+
+    def draw_trace(self, trace: Any, path: str | Path) -> Path | None:
+        """Draw a solve's trace to a PNG in this domain's own way; ``None``: use the generic boards."""
+        return None
 
     def verify(self, instance: Instance, values: np.ndarray) -> Verdict:
         """The verifier: is ``values`` consistent with the constraints and givens?"""
@@ -101,10 +149,7 @@ class Domain(abc.ABC):
     def verify_batch(self, template: Instance, values: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """``[B]`` validity of complete assignments ``values [B, V]`` of instances
         of ``template``'s shape whose givens are encoded in ``candidates [B, V, K]``."""
-        layer = self.layer(template)
-        if hasattr(layer, "verify_batch"):
-            return layer.verify_batch(values, candidates)
-        return np.array([layer.verify(v, c).valid for v, c in zip(values, candidates)], dtype=bool)
+        return self.layer(template).verify_batch(values, candidates)
 
     def variable_name(self, instance: Instance, variable: int) -> str:
         return self.layer(instance).variable_names[variable]
@@ -112,26 +157,38 @@ class Domain(abc.ABC):
     def value_name(self, instance: Instance, value: int) -> str:
         return self.layer(instance).value_names[value]
 
-    def solve(
+    def search(
         self,
         instance: Instance,
+        candidates: np.ndarray,
         budget: Budget | None = None,
         *,
         max_solutions: int = 1,
-        variable_order=None,
-        value_order=None,
+        variable_order: VariableOrder | None = None,
+        value_order: ValueOrder | None = None,
+        probs: np.ndarray | None = None,
     ) -> SearchResult:
-        """The symbolic layer alone: propagation and complete search."""
+        """Complete search from a (sound) candidate array ``[V, K]``.
+
+        ``max_solutions=2`` answers "is it unique?".  The orders (or the
+        network's ``probs [V, K]``, for domains with a search of their own)
+        only decide which solution is found first, never whether one is.
+        The default is depth-first search with propagation
+        (:func:`solvers.search.search`).
+        """
         layer = self.layer(instance)
-        masks = layer.masks(instance.candidates)
-        return search(
+        return depth_first_search(
             layer,
-            masks,
+            layer.masks(candidates),
             budget,
             max_solutions=max_solutions,
             variable_order=variable_order,
             value_order=value_order,
         )
+
+    def solve(self, instance: Instance, budget: Budget | None = None, *, max_solutions: int = 1) -> SearchResult:
+        """The symbolic layer alone: propagation and complete search from the instance's candidates."""
+        return self.search(instance, instance.candidates, budget, max_solutions=max_solutions)
 
     def generate(self, rng: np.random.Generator, count: int = 1, **options: Any) -> list[Instance]:
         """Random instances with their solutions (domains that can generate)."""
@@ -146,9 +203,24 @@ class Domain(abc.ABC):
         """
         return np.arange(instance.num_variables), np.arange(instance.num_values)
 
+    def read_records(self, path: str | Path, limit: int | None = None) -> Iterator[PuzzleRecord]:
+        """The puzzles of a text file (``.gz`` too), lazily: one a line, ``#`` comments.
+
+        A domain with a file format of its own (mazes: grids over several
+        lines) overrides this; parsing stays :meth:`parse`'s job.
+        """
+        for line, text in iter_numbered_lines(path, limit):
+            yield PuzzleRecord(line, text)
+
     def read_file(self, path: str | Path, limit: int | None = None) -> list[Instance]:
-        """Instances of a text file (``.gz`` too): one a line, ``#`` comments."""
-        return [self.parse(line) for line in iter_puzzle_lines(path, limit)]
+        """Instances of a text file; an error names the line of the bad puzzle."""
+        out = []
+        for record in self.read_records(path, limit):
+            try:
+                out.append(self.parse(record.text))
+            except InvalidPuzzleError as exc:
+                raise InvalidPuzzleError(f"{Path(path).name} line {record.line}: {exc.reason}", exc.position) from None
+        return out
 
     def with_givens(self, instance: Instance, givens: np.ndarray, **meta: Any) -> Instance:
         """A new instance of the same shape with other givens."""
@@ -175,18 +247,23 @@ def apply_symmetry(values: np.ndarray, variable_perm: np.ndarray, value_perm: np
 
 def iter_puzzle_lines(path: str | Path, limit: int | None = None) -> Iterable[str]:
     """Non-empty, non-comment lines of a puzzle file (plain or gzip)."""
+    return (text for _line, text in iter_numbered_lines(path, limit))
+
+
+def iter_numbered_lines(path: str | Path, limit: int | None = None) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of the non-empty, non-comment lines of a puzzle file (plain or gzip)."""
     path = Path(path)
     if not path.is_file():
         raise InvalidPuzzleError(f"no such puzzle file: {path}")
     opener = gzip.open if path.suffix == ".gz" else open
     count = 0
     try:
-        with opener(path, "rt", encoding="utf-8", errors="strict") as handle:
-            for line in handle:
+        with opener(path, "rt", encoding="utf-8-sig", errors="strict") as handle:
+            for number, line in enumerate(handle, start=1):
                 line = line.strip()
                 if not line or line.startswith("#"):
                     continue
-                yield line
+                yield number, line
                 count += 1
                 if limit is not None and count >= limit:
                     return
@@ -203,4 +280,13 @@ def validate_instance(domain: Domain, instance: Instance) -> None:
         raise InvalidPuzzleError(f"contradictory givens: {first.reason}", position=pos)
 
 
-__all__ = ["Domain", "Instance", "apply_symmetry", "iter_puzzle_lines", "validate_instance"]
+__all__ = [
+    "Domain",
+    "Instance",
+    "PuzzleRecord",
+    "TrainingPreset",
+    "apply_symmetry",
+    "iter_numbered_lines",
+    "iter_puzzle_lines",
+    "validate_instance",
+]

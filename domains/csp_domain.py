@@ -61,7 +61,7 @@ from solvers.algebra import compile_relations, is_relation
 from solvers.base import UNASSIGNED, Budget
 from solvers.csp import CSPLayer
 from solvers.errors import ConfigError, InvalidPuzzleError, SoundnessError, Status, UnsupportedError
-from solvers.search import search
+from solvers.search import fewest_candidates_by, search
 
 from .base import Domain, Instance, apply_symmetry
 
@@ -202,22 +202,6 @@ def _constraint_pairs(items: Sequence[ConstraintItem], variables: Mapping[Hashab
     return pairs + compile_relations(relations, variables)
 
 
-def _random_fewest(rng: np.random.Generator, num_variables: int) -> Callable[[list[int]], int]:
-    """Fewest-candidates variable order with random tie-breaking (more varied solutions)."""
-    priority = rng.permutation(num_variables).tolist()
-
-    def choose(masks: list[int]) -> int:
-        best, key = -1, None
-        for v, m in enumerate(masks):
-            if m & (m - 1):
-                k = (m.bit_count(), priority[v])
-                if key is None or k < key:
-                    best, key = v, k
-        return best
-
-    return choose
-
-
 # --------------------------------------------------------------------------- the base class
 class CSPDomain(Domain):
     """Base class of domains declared as finite-domain constraint problems (see the module docstring)."""
@@ -337,7 +321,7 @@ class CSPDomain(Domain):
             return [bits[i] for i in rng.permutation(len(bits))]
 
         result = search(layer, layer.masks(layer.initial_candidates()), budget or Budget(100_000, 10.0),
-                        variable_order=_random_fewest(rng, layer.num_variables), value_order=random_values)
+                        variable_order=fewest_candidates_by(-rng.permutation(layer.num_variables)), value_order=random_values)
         if result.status is Status.UNSOLVABLE:
             raise UnsupportedError(f"domain {self.name!r}: the constraints of shape {shape} have no solution")
         return None if result.values is None else np.array(result.values, dtype=np.int64)

@@ -26,12 +26,12 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, InvalidPuzzleError
 
 #: Value of a variable with no value yet in an assignment array.
 UNASSIGNED = -1
@@ -103,17 +103,6 @@ class Budget:
         _check_limit("max_seconds", self.max_seconds, integer=False)
 
 
-@dataclass
-class SearchStats:
-    """Counters of one search (mutable while it runs)."""
-
-    nodes: int = 0
-    backtracks: int = 0
-    seconds: float = 0.0
-    solutions: int = 0
-    extra: dict = field(default_factory=dict)
-
-
 @runtime_checkable
 class Propagator(Protocol):
     """What :func:`solvers.search.search` needs from a layer."""
@@ -127,11 +116,121 @@ class Propagator(Protocol):
 
 @runtime_checkable
 class SymbolicLayer(Propagator, Protocol):
-    """The full protocol of a symbolic layer (see the module docstring)."""
+    """Every member of a symbolic layer the engine uses (the bridge, search, trainer).
 
-    def verify(self, values: np.ndarray, candidates: np.ndarray | None = None) -> Verdict: ...
+    A new layer subclasses :class:`LayerDefaults` and writes ``propagate``
+    and ``verify``; the defaults give the rest, and a layer overrides one
+    where it knows better (a vectorized ``prune_with_status``, a subgoal
+    check beyond candidates, a constraint-level conflict explanation).
+    """
 
-    def prune(self, candidates: np.ndarray) -> np.ndarray: ...
+    variable_names: Sequence[str]
+    value_names: Sequence[str]
+
+    @property
+    def groups(self) -> Sequence[Sequence[int]]:
+        """Constraint scopes as variable indices (empty: none worth embedding)."""
+
+    def verify(self, values: np.ndarray, candidates: np.ndarray | None = None) -> Verdict:
+        """Is this (partial) assignment consistent, complete; which constraint fails, why?"""
+
+    def verify_batch(self, values: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
+        """``[B]`` validity of complete assignments ``values [B, V]``."""
+
+    def prune(self, candidates: np.ndarray) -> np.ndarray:
+        """Sound propagation of ``[V, K]`` or ``[B, V, K]`` candidates, same shape back."""
+
+    def prune_with_status(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`prune` with a ``[B]`` contradiction flag."""
+
+    def masks(self, candidates: np.ndarray) -> list[int]:
+        """Bitmask form of one ``[V, K]`` candidate array."""
+
+    def candidates(self, masks: Sequence[int]) -> np.ndarray:
+        """``[V, K]`` candidate array of a list of bitmasks."""
+
+    def check_subgoal(self, masks: Sequence[int], variable: int, value: int) -> str | None:
+        """Why the subgoal ``variable=value`` is refused beyond its candidates (``None``: not refused)."""
+
+    def explain_conflict(self, values: np.ndarray, variable: int) -> str | None:
+        """The violated constraint of ``variable``'s value in ``values`` in words (``None``: no better words)."""
+
+
+class LayerDefaults:
+    """The defaults of :class:`SymbolicLayer`: subclass it, write ``propagate`` and ``verify``.
+
+    >>> class Different(LayerDefaults):
+    ...     num_variables, num_values = 2, 2
+    ...     variable_names, value_names = ("a", "b"), ("0", "1")
+    ...     def propagate(self, masks, touched=None):
+    ...         for v, w in ((0, 1), (1, 0)):
+    ...             if masks[v] in (1, 2):
+    ...                 masks[w] &= ~masks[v]
+    ...         return all(masks)
+    ...     def verify(self, values, candidates=None):
+    ...         ok = values[0] < 0 or values[1] < 0 or values[0] != values[1]
+    ...         return Verdict(bool(ok), bool((values >= 0).all()))
+    >>> layer = Different()
+    >>> isinstance(layer, SymbolicLayer)
+    True
+    >>> layer.prune(np.array([[True, False], [True, True]])).astype(int).tolist()
+    [[1, 0], [0, 1]]
+    >>> layer.verify_batch(np.array([[0, 1], [1, 1]])).tolist()
+    [True, False]
+    """
+
+    num_variables: int
+    num_values: int
+
+    @property
+    def groups(self) -> Sequence[Sequence[int]]:
+        return ()
+
+    def propagate(self, masks: list[int], touched: Sequence[int] | None = None) -> bool:
+        raise NotImplementedError
+
+    def verify(self, values: np.ndarray, candidates: np.ndarray | None = None) -> Verdict:
+        raise NotImplementedError
+
+    def masks(self, candidates: np.ndarray) -> list[int]:
+        return candidates_to_masks(candidates)
+
+    def candidates(self, masks: Sequence[int]) -> np.ndarray:
+        return masks_to_candidates(masks, self.num_values)
+
+    def prune(self, candidates: np.ndarray) -> np.ndarray:
+        return self.prune_with_status(candidates)[0]
+
+    def prune_with_status(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per instance :meth:`propagate`; a contradiction sets that whole instance to ``False``."""
+        cand = np.array(candidates, dtype=bool, copy=True)
+        single = cand.ndim == 2
+        if single:
+            cand = cand[None]
+        if cand.ndim != 3 or cand.shape[1:] != (self.num_variables, self.num_values):
+            raise InvalidPuzzleError(
+                f"expected candidates of shape [B, {self.num_variables}, {self.num_values}], "
+                f"got {list(np.shape(candidates))}"
+            )
+        dead = np.zeros(cand.shape[0], dtype=bool)
+        for b in range(cand.shape[0]):
+            masks = self.masks(cand[b])
+            if self.propagate(masks):
+                cand[b] = self.candidates(masks)
+            else:
+                cand[b], dead[b] = False, True
+        return (cand[0], dead[:1]) if single else (cand, dead)
+
+    def verify_batch(self, values: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
+        values = np.asarray(values)
+        cands = [None] * len(values) if candidates is None else list(candidates)
+        return np.array([self.verify(v, c).valid for v, c in zip(values, cands)], dtype=bool)
+
+    def check_subgoal(self, masks: Sequence[int], variable: int, value: int) -> str | None:
+        return None
+
+    def explain_conflict(self, values: np.ndarray, variable: int) -> str | None:
+        return None
 
 
 # --- conversions between the two forms of candidates ------------------------

@@ -74,6 +74,40 @@ def fewest_candidates(masks: list[int]) -> int:
     return best
 
 
+def fewest_candidates_by(score: Sequence[float]) -> VariableOrder:
+    """Fewest candidates first, ties to the highest ``score[v]`` (the network's confidence, a random priority).
+
+    >>> order = fewest_candidates_by([0.1, 0.9, 0.5])
+    >>> order([3, 3, 7]), order([1, 7, 3])
+    (1, 2)
+    """
+    score = [float(x) for x in score]
+
+    def choose(masks: list[int]) -> int:
+        best, best_count, best_score = -1, 1 << 30, -float("inf")
+        for v, m in enumerate(masks):
+            if m & (m - 1):
+                c = m.bit_count()
+                if c < best_count or (c == best_count and score[v] > best_score):
+                    best, best_count, best_score = v, c, score[v]
+        return best
+
+    return choose
+
+
+def ranked_values(ranking: Sequence[Sequence[int]]) -> ValueOrder:
+    """A value order from a ranking ``[V][K]`` (best first), skipping values no longer candidates.
+
+    >>> list(ranked_values([[2, 0, 1]])(0, 0b101))
+    [2, 0]
+    """
+
+    def order(variable: int, mask: int) -> list[int]:
+        return [k for k in ranking[variable] if mask >> k & 1]
+
+    return order
+
+
 def increasing_values(variable: int, mask: int) -> Iterable[int]:
     """Default value order: candidate values in increasing order.
 
