@@ -23,7 +23,8 @@ Two ways to declare a domain:
   asks :meth:`CSPDomain.random_structure` for a structure fitting it,
   then removes givens while the solution stays unique.
 
-Text format of declared domains (subclasses add their own structure):
+Text format of declared domains (:mod:`domains.csp_text`; subclasses add
+their own structure):
 
 * one token per variable in declaration order, the value as ``str``
   writes it, ``.`` for unknown: ``"1 . 3"``; when every value is a single
@@ -49,10 +50,11 @@ Examples
 from __future__ import annotations
 
 import abc
+import functools
 import re
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from constraint import Constraint
@@ -63,122 +65,23 @@ from solvers.csp import CSPLayer
 from solvers.errors import ConfigError, InvalidPuzzleError, SoundnessError, Status, UnsupportedError
 from solvers.search import fewest_candidates_by, search
 
-from .base import Domain, Instance, apply_symmetry
+from .base import Domain, Instance
+from .csp_text import as_text, check_tokens, read_values, write_values
+from .generation import augment_by_symmetry, random_value_order, remove_givens
 
 Shape = tuple[int, ...]
 #: One declared constraint: a sympy relation, a Constraint over every variable,
 #: or a ``(Constraint or function, scope)`` pair.
 ConstraintItem = Any
 
-_SEPARATORS = re.compile(r"[\s,;]+")
-_BAD_TOKEN = re.compile(r"[\s=,;]")
-MAX_TEXT = 100_000
 
-
-# --------------------------------------------------------------------------- text helpers
-def as_text(text: Any) -> str:
-    """The puzzle as ``str`` (UTF-8 bytes accepted), or :class:`InvalidPuzzleError`.
-
-    >>> as_text(b"1 2")
-    '1 2'
-    """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidPuzzleError("puzzle is not UTF-8 text") from None
-    if not isinstance(text, str):
-        raise InvalidPuzzleError(f"a puzzle must be text, got {type(text).__name__}")
-    if len(text) > MAX_TEXT:
-        raise InvalidPuzzleError(f"puzzle text too long ({len(text)} characters)")
-    return text
-
-
-def _single_chars(layer: CSPLayer) -> bool:
-    return all(len(str(x)) == 1 for dom in layer.domain_values for x in dom)
-
-
-def _value_index(layer: CSPLayer, v: int, token: str) -> int:
-    names = [str(x) for x in layer.domain_values[v]]
-    try:
-        return names.index(token)
-    except ValueError:
-        shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-        raise InvalidPuzzleError(
-            f"{layer.variable_names[v]}: {token!r} is not one of its values ({shown})", position=v
-        ) from None
-
-
-def read_values(text: str, layer: CSPLayer) -> np.ndarray:
-    """Value indices ``[V]`` (``UNASSIGNED`` for unknown) from the declared text format.
-
-    >>> layer = CSPLayer.from_spec({"x": [1, 2], "y": [1, 2], "z": ["p", "q"]})
-    >>> read_values("x=2; z=q", layer).tolist(), read_values("1 . p", layer).tolist()
-    ([1, -1, 1], [0, -1, 0])
-    >>> read_values("1.p", layer).tolist()
-    [0, -1, 0]
-    >>> read_values("w=1", layer)
-    Traceback (most recent call last):
-    ...
-    solvers.errors.InvalidPuzzleError: unknown variable 'w' (variables: x, y, z) (at position 0)
-    """
-    body = as_text(text).strip()
-    V = layer.num_variables
-    out = np.full(V, UNASSIGNED, dtype=np.int64)
-    if "=" in body:
-        index = {name: v for v, name in enumerate(layer.variable_names)}
-        for i, pair in enumerate(t for t in _SEPARATORS.split(body) if t):
-            name, sep, token = pair.partition("=")
-            if not sep or not name or not token:
-                raise InvalidPuzzleError(f"expected name=value, got {pair!r}", position=i)
-            v = index.get(name)
-            if v is None:
-                shown = ", ".join(layer.variable_names[:12]) + (", ..." if V > 12 else "")
-                raise InvalidPuzzleError(f"unknown variable {name!r} (variables: {shown})", position=i)
-            if out[v] != UNASSIGNED:
-                raise InvalidPuzzleError(f"{name} is given twice", position=v)
-            out[v] = UNASSIGNED if token == "." else _value_index(layer, v, token)
-        return out
-    tokens = body.split()
-    if len(tokens) == 1 and V > 1 and len(tokens[0]) == V and _single_chars(layer):
-        tokens = list(tokens[0])
-    if len(tokens) != V:
-        raise InvalidPuzzleError(
-            f"expected {V} values (one per variable, '.' for unknown) or name=value pairs, got {len(tokens)} tokens"
-        )
-    for v, token in enumerate(tokens):
-        out[v] = UNASSIGNED if token == "." else _value_index(layer, v, token)
-    return out
-
-
-def write_values(values: np.ndarray, layer: CSPLayer) -> str:
-    """The token line of value indices (``.`` for unknown); run together when every value is one character.
-
-    >>> layer = CSPLayer.from_spec({"x": [1, 2], "y": [10, 20]})
-    >>> write_values(np.array([1, -1]), layer)
-    '2 .'
-    """
-    tokens = ["." if k < 0 else str(layer.domain_values[v][k]) for v, k in enumerate(np.asarray(values).tolist())]
-    return ("" if _single_chars(layer) else " ").join(tokens)
-
-
-def _check_tokens(layer: CSPLayer, domain: str) -> None:
-    """Variable and value names must survive the text format."""
-    seen: set[str] = set()
-    for v, name in enumerate(layer.variable_names):
-        if not name or _BAD_TOKEN.search(name) or name in seen:
-            raise ConfigError(f"domain {domain!r}: variable name {name!r} is empty, repeated or has a space, "
-                              "'=', ',' or ';'")
-        seen.add(name)
-        tokens = [str(x) for x in layer.domain_values[v]]
-        for token in tokens:
-            if not token or token == "." or _BAD_TOKEN.search(token):
-                raise ConfigError(f"domain {domain!r}: value {token!r} of {name} cannot be written as a token")
-        if len(set(tokens)) < len(tokens):
-            raise ConfigError(f"domain {domain!r}: two values of {name} print the same")
-
-
+# --------------------------------------------------------------------------- declarations
 def _constraint_pairs(items: Sequence[ConstraintItem], variables: Mapping[Hashable, Sequence[Any]]) -> list:
+    """The declared constraints as ``(constraint, scope)`` pairs for :meth:`CSPLayer.from_spec`.
+
+    Sympy relations are compiled together (:func:`~solvers.algebra.compile_relations`),
+    after the other pairs; anything else is refused with a ConfigError naming its position.
+    """
     relations, pairs = [], []
     for i, item in enumerate(items):
         if is_relation(item):
@@ -239,7 +142,7 @@ class CSPDomain(Domain):
             return layer
         variables = self.variables(tuple(shape))
         layer = CSPLayer.from_spec(variables, _constraint_pairs(self.constraints(tuple(shape), structure), variables))
-        _check_tokens(layer, self.name)
+        check_tokens(layer, self.name)
         cache[key] = layer
         while len(cache) > self.layer_cache_size:
             cache.popitem(last=False)
@@ -315,13 +218,9 @@ class CSPDomain(Domain):
                         budget: Budget | None = None) -> np.ndarray | None:
         """A random solution (value indices) by search with random value order; ``None`` over budget."""
         layer = self.layer_for(shape, structure)
-
-        def random_values(_variable: int, mask: int) -> list[int]:
-            bits = [k for k in range(mask.bit_length()) if mask >> k & 1]
-            return [bits[i] for i in rng.permutation(len(bits))]
-
         result = search(layer, layer.masks(layer.initial_candidates()), budget or Budget(100_000, 10.0),
-                        variable_order=fewest_candidates_by(-rng.permutation(layer.num_variables)), value_order=random_values)
+                        variable_order=fewest_candidates_by(-rng.permutation(layer.num_variables)),
+                        value_order=random_value_order(rng))
         if result.status is Status.UNSOLVABLE:
             raise UnsupportedError(f"domain {self.name!r}: the constraints of shape {shape} have no solution")
         return None if result.values is None else np.array(result.values, dtype=np.int64)
@@ -375,34 +274,16 @@ class CSPDomain(Domain):
                 if not self.is_unique(layer, givens):
                     continue
             else:
-                givens = self._remove_givens(solution, rng, layer, min_givens)
+                givens = remove_givens(solution, rng, functools.partial(self.is_unique, layer), min_givens)
                 kept = int((givens >= 0).sum())
                 if kept == givens.size or (max_givens is not None and kept > max_givens):
                     continue  # nothing left to solve, or more givens than asked for
             out.append(self.make_instance(givens, shape, structure, solution=solution))
         return out
 
-    def _remove_givens(self, solution: np.ndarray, rng: np.random.Generator, layer: CSPLayer,
-                       min_givens: int) -> np.ndarray:
-        givens = solution.copy()
-        kept = givens.size
-        for v in rng.permutation(givens.size):
-            if kept <= min_givens:
-                break
-            saved = givens[v]
-            givens[v] = UNASSIGNED
-            if self.is_unique(layer, givens):
-                kept -= 1
-            else:
-                givens[v] = saved  # not unique (or undecided within budget): keep it
-        return givens
-
     def augment(self, instance: Instance, rng: np.random.Generator) -> Instance:
         """A copy under a random symmetry (:meth:`random_symmetry`), its solution too."""
-        perm, relabel = self.random_symmetry(instance, rng)
-        solution = None if instance.solution is None else apply_symmetry(instance.solution, perm, relabel)
-        return self.with_givens(instance, apply_symmetry(instance.givens, perm, relabel), solution=solution,
-                                **instance.meta)
+        return augment_by_symmetry(self, instance, rng)
 
 
 # --------------------------------------------------------------------------- declared domains

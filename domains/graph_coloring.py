@@ -56,7 +56,8 @@ from solvers.algebra import CompiledRelation, compile_relation, rescope
 from solvers.errors import ConfigError, InvalidPuzzleError
 
 from .base import Instance
-from .csp_domain import CSPDomain, Shape, as_text
+from .csp_domain import CSPDomain, Shape
+from .text import as_text
 
 MAX_NODES = 60
 MAX_COLORS = 9

@@ -49,7 +49,9 @@ from constraint import AllDifferentConstraint
 from solvers.errors import ConfigError, InvalidPuzzleError
 
 from .base import Instance
-from .csp_domain import CSPDomain, Shape, as_text, read_values
+from .csp_domain import CSPDomain, Shape
+from .csp_text import read_values
+from .text import as_text
 
 SIZES = range(4, 13)
 

@@ -37,13 +37,17 @@ from solvers.base import UNASSIGNED, Budget, values_to_candidates
 from solvers.errors import InvalidPuzzleError, Status
 from solvers.search import search
 
-from .base import Domain, Instance, apply_symmetry
+from .base import Domain, Instance
+from .generation import augment_by_symmetry, random_value_order, remove_givens
+from .text import as_text
 
 SYMBOLS = "123456789ABCDEFGHIJKLMNOP"
 BLANKS = frozenset(".0_*")
 SUPPORTED_BOXES = (2, 3, 4)
 _DECORATION_LINE = re.compile(r"^[\s\-+|=]*$")
 _NUMBER_TOKEN = re.compile(r"^(\d+|\.)$")
+#: Search limits of one uniqueness check in the generator (over it: the given stays).
+_UNIQUE_BUDGET = Budget(max_nodes=20_000, max_seconds=None)
 
 
 @functools.lru_cache(maxsize=None)
@@ -88,15 +92,7 @@ class SudokuDomain(Domain):
         ...
         solvers.errors.InvalidPuzzleError: a Sudoku has 16, 81 or 256 cells, got 2
         """
-        if isinstance(text, bytes):
-            try:
-                text = text.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InvalidPuzzleError("puzzle is not UTF-8 text") from None
-        if not isinstance(text, str):
-            raise InvalidPuzzleError(f"a puzzle must be text, got {type(text).__name__}")
-        if len(text) > 100_000:
-            raise InvalidPuzzleError(f"puzzle text too long ({len(text)} characters)")
+        text = as_text(text)
         puzzle, solution_text = text, None
         if ":" in text:
             parts = text.strip().split(":")
@@ -238,7 +234,7 @@ class SudokuDomain(Domain):
         while len(out) < count and attempts < limit:
             attempts += 1
             solution = self._random_grid(size, rng, layer)
-            givens = self._remove_givens(solution, rng, layer, min_givens)
+            givens = remove_givens(solution, rng, functools.partial(self._is_unique, layer), min_givens)
             inst = self.with_givens(self.empty(size), givens, solution=solution, box=math.isqrt(size))
             guesses = self.solve(inst).nodes
             if guesses < min_guesses or (max_guesses is not None and guesses > max_guesses):
@@ -249,39 +245,19 @@ class SudokuDomain(Domain):
 
     @staticmethod
     def _random_grid(size: int, rng: np.random.Generator, layer: AllDifferentLayer) -> np.ndarray:
-        def random_values(_var: int, mask: int):
-            bits = [k for k in range(size) if mask >> k & 1]
-            return [bits[i] for i in rng.permutation(len(bits))]
-
+        """A random complete grid: search from an empty one with a random value order."""
         full = (1 << size) - 1
-        result = search(layer, [full] * (size * size), Budget(None, None), value_order=random_values)
+        result = search(layer, [full] * (size * size), Budget(None, None), value_order=random_value_order(rng))
         assert result.status is Status.SOLVED  # an empty grid always has a solution
         return np.array(result.values, dtype=np.int64)
 
     @staticmethod
-    def _remove_givens(
-        solution: np.ndarray, rng: np.random.Generator, layer: AllDifferentLayer, min_givens: int
-    ) -> np.ndarray:
-        givens = solution.copy()
-        size = layer.num_values
-        kept = givens.size
-        check_budget = Budget(max_nodes=20_000, max_seconds=None)
-        for v in rng.permutation(givens.size):
-            if kept <= min_givens:
-                break
-            saved = givens[v]
-            givens[v] = UNASSIGNED
-            masks = [((1 << size) - 1) if g < 0 else 1 << int(g) for g in givens]
-            if search(layer, masks, check_budget, max_solutions=2).status is Status.SOLVED:
-                kept -= 1
-            else:
-                givens[v] = saved  # not unique (or undecided within budget): keep it
-        return givens
+    def _is_unique(layer: AllDifferentLayer, givens: np.ndarray) -> bool:
+        """Whether ``givens`` have exactly one completion (``False`` when undecided in 20,000 nodes)."""
+        full = (1 << layer.num_values) - 1
+        masks = [full if g < 0 else 1 << int(g) for g in givens]
+        return search(layer, masks, _UNIQUE_BUDGET, max_solutions=2).status is Status.SOLVED
 
     def augment(self, instance: Instance, rng: np.random.Generator) -> Instance:
         """A randomly relabelled, shuffled copy of the instance (and its solution)."""
-        perm, relabel = self.random_symmetry(instance, rng)
-        solution = None if instance.solution is None else apply_symmetry(instance.solution, perm, relabel)
-        return self.with_givens(
-            instance, apply_symmetry(instance.givens, perm, relabel), solution=solution, **instance.meta
-        )
+        return augment_by_symmetry(self, instance, rng)

@@ -5,13 +5,14 @@ A puzzle's rules are easiest to read as mathematics: ``Eq(a + b + c, 15)``,
 relations over sympy ``Symbol`` objects into python-constraint2 constraint
 objects that :class:`~solvers.csp.CSPLayer` propagates and verifies:
 
-* a **linear equality with rational coefficients** becomes a
-  :class:`LinearEquation` (a python-constraint ``ExactSumConstraint`` with
-  integer multipliers, propagating bounds on the current domains), which
-  prunes far more than a plain function check.  Repeated symbols are merged first
-  (``S*1000 + ... + S`` is one term ``1001*S``): python-constraint's
-  ExactSum keys its bounds by variable name and is unsound when a variable
-  appears twice in its scope;
+* a **linear equality with rational coefficients** (found by
+  :func:`~solvers.linear.linear_form`) becomes a
+  :class:`~solvers.linear.LinearEquation` (a python-constraint
+  ``ExactSumConstraint`` with integer multipliers, propagating bounds on
+  the current domains), which prunes far more than a plain function check.
+  Repeated symbols are merged first (``S*1000 + ... + S`` is one term
+  ``1001*S``): python-constraint's ExactSum keys its bounds by variable
+  name and is unsound when a variable appears twice in its scope;
 * a top-level ``And`` is split into its parts (each its own constraint, so
   each propagates on its own);
 * anything else becomes a :class:`RelationConstraint`, a
@@ -53,20 +54,20 @@ from __future__ import annotations
 
 import copy
 import functools
-import math
 import numbers
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Callable, NamedTuple
 
 import sympy
-from constraint import Constraint, ExactSumConstraint, FunctionConstraint
+from constraint import Constraint, FunctionConstraint
 from sympy.core.function import AppliedUndef
-from sympy.core.relational import Equality, Relational
+from sympy.core.relational import Relational
 from sympy.logic.boolalg import And, BooleanAtom, BooleanFunction
 from sympy.printing.pycode import PythonCodePrinter
 
 from .errors import ConfigError
+from .linear import LinearEquation, linear_form
 
 #: What :func:`compile_relation` accepts as the ``variables`` argument.
 Variables = Mapping[Hashable, Iterable[Any]] | Iterable[Hashable] | None
@@ -92,81 +93,6 @@ class RelationConstraint(FunctionConstraint):
     def __init__(self, relation: sympy.Basic, func: Callable[..., bool]) -> None:
         super().__init__(func)
         self.description = str(relation)
-
-
-class LinearEquation(ExactSumConstraint):
-    """``sum(multipliers[i] * scope[i]) == total`` with integer multipliers and total (no variable twice).
-
-    >>> from constraint import Problem
-    >>> p = Problem()
-    >>> p.addVariables(["a", "b"], range(5))
-    >>> p.addConstraint(LinearEquation(7, (1, 2), "Eq(a + 2*b, 7)"), ["a", "b"])
-    >>> sorted((s["a"], s["b"]) for s in p.getSolutions())
-    [(1, 3), (3, 2)]
-    """
-
-    def __init__(self, total: int, multipliers: tuple[int, ...], description: str) -> None:
-        if any(isinstance(m, bool) or not isinstance(m, int) or m == 0 for m in multipliers):
-            raise ConfigError(f"LinearEquation needs nonzero integer multipliers, got {multipliers!r}")
-        super().__init__(int(total), list(multipliers))
-        self.total = int(total)
-        self.multipliers = tuple(multipliers)
-        self.description = description
-
-    def preProcess(self, variables: Sequence[Hashable], domains: dict, constraints: list, vconstraints: dict) -> None:
-        """Remove the values outside the bounds once, before search (never fails on an emptied domain)."""
-        Constraint.preProcess(self, variables, domains, constraints, vconstraints)  # unary: filter, drop
-        if len(variables) < 2 or any(not domains[v] for v in variables):
-            return
-        terms = [sorted((m * min(domains[v]), m * max(domains[v]))) for v, m in zip(variables, self.multipliers)]
-        low_sum, high_sum = sum(t[0] for t in terms), sum(t[1] for t in terms)
-        for (var, m), (low, high) in zip(zip(variables, self.multipliers), terms):
-            floor, ceiling = self.total - (high_sum - high), self.total - (low_sum - low)
-            for value in list(domains[var]):
-                if not floor <= m * value <= ceiling:
-                    domains[var].remove(value)
-
-    def __call__(self, variables: Sequence[Hashable], domains: dict, assignments: dict,
-                 forwardcheck: bool = False) -> bool:
-        """Bounds consistency on the *current* domains (ExactSum uses the initial ones).
-
-        Each free variable's term must lie within ``rest - (others' max)`` and
-        ``rest - (others' min)``, where ``rest`` is the total minus the assigned
-        terms; with ``forwardcheck`` the values outside are hidden.  Sound for any
-        signs of multipliers and values.
-        """
-        rest = self.total
-        free = []
-        for var, m in zip(variables, self.multipliers):
-            if var in assignments:
-                rest -= m * assignments[var]
-            else:
-                free.append((var, m))
-        if not free:
-            return rest == 0
-        lows, highs = [], []
-        for var, m in free:
-            dom = domains[var]
-            if not dom:
-                return False
-            a, b = m * min(dom), m * max(dom)
-            lows.append(min(a, b))
-            highs.append(max(a, b))
-        low_sum, high_sum = sum(lows), sum(highs)
-        if not low_sum <= rest <= high_sum:
-            return False
-        if forwardcheck:
-            for (var, m), low, high in zip(free, lows, highs):
-                floor, ceiling = rest - (high_sum - high), rest - (low_sum - low)
-                if floor <= low and high <= ceiling:
-                    continue
-                dom = domains[var]
-                for value in dom[:]:
-                    if not floor <= m * value <= ceiling:
-                        dom.hideValue(value)
-                if not dom:
-                    return False
-        return True
 
 
 class _ExactPrinter(PythonCodePrinter):
@@ -226,70 +152,6 @@ def is_relation(obj: Any) -> bool:
     (True, False, False)
     """
     return isinstance(obj, (Relational, BooleanFunction))
-
-
-def _is_monomial(term: sympy.Basic) -> bool:
-    """A product of symbols and positive integer powers of symbols (no sums inside)."""
-    factors = term.args if term.is_Mul else (term,)
-    return all(f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_Integer and f.exp > 0) for f in factors)
-
-
-def _expanded_terms(diff: sympy.Basic) -> tuple[dict[sympy.Symbol, sympy.Rational], sympy.Basic] | bool | None:
-    """Fast path of :func:`linear_form` for an already expanded sum (no ``Poly``, which costs ~0.5 ms).
-
-    ``(coefficients, constant)`` when linear, ``False`` when a term is a
-    monomial of degree 2 or more, ``None`` when undecided (nested sums, functions).
-    """
-    coeffs: dict[sympy.Symbol, sympy.Basic] = {}
-    constant: sympy.Basic = sympy.S.Zero
-    for term in sympy.Add.make_args(diff):
-        c, rest = term.as_coeff_Mul()
-        if rest is sympy.S.One:
-            constant += c
-        elif rest.is_Symbol:
-            coeffs[rest] = coeffs.get(rest, sympy.S.Zero) + c
-        elif _is_monomial(rest):
-            return False
-        else:
-            return None
-    return coeffs, constant
-
-
-def linear_form(relation: sympy.Basic) -> tuple[dict[sympy.Symbol, int], int] | None:
-    """``({symbol: coefficient}, total)`` when ``relation`` is ``sum(c * x) == total``
-    with rational coefficients (scaled to integers, repeated symbols merged), else ``None``.
-
-    >>> from sympy import Eq, Rational, symbols
-    >>> x, y = symbols("x y")
-    >>> linear_form(Eq(x + x + Rational(1, 2) * y, 3))
-    ({x: 4, y: 1}, 6)
-    >>> linear_form(Eq(x * y, 3)) is None
-    True
-    """
-    if not isinstance(relation, Equality):
-        return None
-    diff = relation.lhs - relation.rhs
-    terms = _expanded_terms(diff)
-    if terms is False:
-        return None
-    if terms is not None:
-        coeffs, constant = terms
-    else:
-        symbols = sorted(diff.free_symbols, key=sympy.default_sort_key)
-        if not symbols or not diff.is_polynomial(*symbols):
-            return None
-        poly = sympy.Poly(diff, *symbols)
-        if poly.total_degree() > 1:
-            return None
-        coeffs = {s: poly.coeff_monomial(s) for s in symbols}
-        constant = poly.coeff_monomial(1)
-    if not all(c.is_Rational for c in (*coeffs.values(), constant)):
-        return None
-    scale = math.lcm(*(int(c.q) for c in (*coeffs.values(), constant)))
-    ints = {s: int(coeffs[s] * scale) for s in sorted(coeffs, key=sympy.default_sort_key) if coeffs[s] != 0}
-    if not ints:
-        return None
-    return ints, int(-constant * scale)
 
 
 def _variable_index(variables: Variables) -> tuple[dict[str, Hashable] | None, dict[Hashable, list[Any]] | None]:
@@ -366,10 +228,20 @@ def compile_relation(relation: Any, variables: Variables = None) -> list[Compile
 def _compile(
     relation: Any, names: dict[str, Hashable] | None, domains: dict[Hashable, list[Any]] | None
 ) -> list[CompiledRelation]:
+    """One relation, or each part of a top-level ``And``: checked, then compiled as linear or as a function."""
     if not is_relation(relation):
         _reject(relation)
     if isinstance(relation, And):
         return [part for arg in relation.args for part in _compile(arg, names, domains)]
+    symbols, key_of = _scope(relation, _relation_symbols(relation), names)
+    linear = _linear_constraint(relation, symbols, key_of, domains)
+    if linear is not None:
+        return [linear]
+    return [_function_constraint(relation, symbols, key_of, domains)]
+
+
+def _relation_symbols(relation: sympy.Basic) -> list[sympy.Symbol]:
+    """The relation's symbols; a ConfigError for undefined functions, no symbols or two symbols of one name."""
     undefined = relation.atoms(AppliedUndef)
     if undefined:
         listed = ", ".join(sorted(str(f.func) for f in undefined))
@@ -379,46 +251,75 @@ def _compile(
         raise ConfigError(f"{relation} has no variables")
     if len({s.name for s in symbols}) < len(symbols):
         raise ConfigError(f"{relation} has two different symbols of the same name (different assumptions?)")
-    if names is not None:
-        missing = sorted(s.name for s in symbols if s.name not in names)
-        if missing:
-            declared = ", ".join(names) if len(names) <= 12 else f"{len(names)} variables"
-            raise ConfigError(
-                f"{relation} uses {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
-                f"not a declared variable (declared: {declared})"
-            )
-        order = {name: i for i, name in enumerate(names)}
-        symbols.sort(key=lambda s: order[s.name])
-        key_of = {s: names[s.name] for s in symbols}
-    else:
-        symbols.sort(key=sympy.default_sort_key)
-        key_of = {s: s.name for s in symbols}
+    return symbols
+
+
+def _scope(
+    relation: sympy.Basic, symbols: list[sympy.Symbol], names: dict[str, Hashable] | None
+) -> tuple[list[sympy.Symbol], dict[sympy.Symbol, Hashable]]:
+    """The symbols in scope order (declaration order, else sympy's) and the variable each stands for.
+
+    Every symbol must be a declared variable when ``names`` is given.
+    """
+    if names is None:
+        ordered = sorted(symbols, key=sympy.default_sort_key)
+        return ordered, {s: s.name for s in ordered}
+    missing = sorted(s.name for s in symbols if s.name not in names)
+    if missing:
+        declared = ", ".join(names) if len(names) <= 12 else f"{len(names)} variables"
+        raise ConfigError(
+            f"{relation} uses {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+            f"not a declared variable (declared: {declared})"
+        )
+    order = {name: i for i, name in enumerate(names)}
+    ordered = sorted(symbols, key=lambda s: order[s.name])
+    return ordered, {s: names[s.name] for s in ordered}
+
+
+def _linear_constraint(
+    relation: sympy.Basic,
+    symbols: list[sympy.Symbol],
+    key_of: dict[sympy.Symbol, Hashable],
+    domains: dict[Hashable, list[Any]] | None,
+) -> CompiledRelation | None:
+    """A :class:`LinearEquation` when the relation is linear over integer domains, else ``None``."""
     integer_domains = domains is None or all(
         all(isinstance(x, numbers.Integral) for x in domains[key_of[s]]) for s in symbols
     )
     linear = linear_form(relation) if integer_domains else None
-    if linear is not None:
-        coeffs, total = linear
-        terms = [s for s in symbols if s in coeffs]
-        con = LinearEquation(total, tuple(coeffs[s] for s in terms), str(relation))
-        return [CompiledRelation(con, tuple(key_of[s] for s in terms))]
+    if linear is None:
+        return None
+    coeffs, total = linear
+    terms = [s for s in symbols if s in coeffs]
+    con = LinearEquation(total, tuple(coeffs[s] for s in terms), str(relation))
+    return CompiledRelation(con, tuple(key_of[s] for s in terms))
+
+
+def _function_constraint(
+    relation: sympy.Basic,
+    symbols: list[sympy.Symbol],
+    key_of: dict[sympy.Symbol, Hashable],
+    domains: dict[Hashable, list[Any]] | None,
+) -> CompiledRelation:
+    """A :class:`RelationConstraint` evaluating the relation by lambdified code (shared by renamed copies)."""
     positional = sympy.symbols(f"{_POSITIONAL}0:{len(symbols)}")
     with sympy.evaluate(False):  # a renaming needs no re-simplification (which costs ~1 ms)
         canonical = relation.xreplace(dict(zip(symbols, positional)))
     func = _checked(_lambdify(canonical, len(symbols)))
     if domains is not None:
-        sample = []
-        for s in symbols:
-            values = domains[key_of[s]]
-            if not values:
-                break
-            sample.append(values[0])
-        else:
-            try:
-                func(*sample)
-            except Exception as exc:  # noqa: BLE001 - any failure here is a declaration error
-                raise ConfigError(f"cannot evaluate {relation} on the values {tuple(sample)!r}: {exc!r}") from None
-    return [CompiledRelation(RelationConstraint(relation, func), tuple(key_of[s] for s in symbols))]
+        _check_evaluates(relation, func, [domains[key_of[s]] for s in symbols])
+    return CompiledRelation(RelationConstraint(relation, func), tuple(key_of[s] for s in symbols))
+
+
+def _check_evaluates(relation: sympy.Basic, func: Callable[..., bool], domains: list[list[Any]]) -> None:
+    """Evaluate once on the first values, so that a bad declaration fails now, not in the middle of a search."""
+    if not all(domains):
+        return
+    sample = [values[0] for values in domains]
+    try:
+        func(*sample)
+    except Exception as exc:  # noqa: BLE001 - any failure here is a declaration error
+        raise ConfigError(f"cannot evaluate {relation} on the values {tuple(sample)!r}: {exc!r}") from None
 
 
 def rescope(compiled: CompiledRelation, scope: Sequence[Hashable], description: str | None = None) -> CompiledRelation:

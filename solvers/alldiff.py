@@ -2,9 +2,10 @@
 
 Two implementations of the same sound rules, one for each caller:
 
-* :meth:`AllDifferentLayer.prune` works on a whole batch of candidate
-  arrays ``[B, V, K]`` with numpy matrix products (training and the bridge
-  prune hundreds of instances at once, no Python loop per cell);
+* :meth:`AllDifferentLayer.prune_with_status` (and so ``prune``) works on
+  a whole batch of candidate arrays ``[B, V, K]`` with numpy matrix
+  products (training and the bridge prune hundreds of instances at once,
+  no Python loop per cell);
 * :meth:`AllDifferentLayer.propagate` works on one instance in bitmask form
   with incremental updates (the search calls it at every node, where a numpy
   call's fixed cost would dominate).
@@ -33,10 +34,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import UNASSIGNED, Verdict, Violation, candidates_to_masks, masks_to_candidates
+from .base import UNASSIGNED, LayerDefaults, Verdict, Violation
 
 
-class AllDifferentLayer:
+class AllDifferentLayer(LayerDefaults):
     """A symbolic layer whose constraints are all-different groups.
 
     Parameters
@@ -48,6 +49,15 @@ class AllDifferentLayer:
     variable_names, value_names, group_names:
         Words used in the reasons of violations (``"r4c7"``, ``"5"``,
         ``"row 4"``); indices are used when omitted.
+
+    ``masks``, ``candidates``, ``prune`` and ``check_subgoal`` are
+    :class:`~solvers.base.LayerDefaults`'; ``prune_with_status``,
+    ``verify_batch`` and ``explain_conflict`` are its own (vectorized, or
+    naming the group).
+
+    >>> layer = AllDifferentLayer([[0, 1]], 2)
+    >>> layer.groups, layer.prune(np.array([[True, False], [True, True]])).astype(int).tolist()
+    ([(0, 1)], [[1, 0], [0, 1]])
     """
 
     def __init__(
@@ -59,7 +69,7 @@ class AllDifferentLayer:
         value_names: Sequence[str] | None = None,
         group_names: Sequence[str] | None = None,
     ) -> None:
-        self.groups = [tuple(int(v) for v in g) for g in groups]
+        self._groups = [tuple(int(v) for v in g) for g in groups]
         self.num_values = int(num_values)
         self.num_variables = 1 + max(max(g) for g in self.groups)
         V, K = self.num_variables, self.num_values
@@ -84,6 +94,11 @@ class AllDifferentLayer:
         for v, ps in enumerate(self.peers):
             peer_matrix[v, list(ps)] = 1.0
         self._peer_matrix = peer_matrix  # [V, V]
+
+    @property
+    def groups(self) -> list[tuple[int, ...]]:
+        """The all-different groups as tuples of variable indices, in the order given."""
+        return self._groups
 
     # ------------------------------------------------------------------ search
     def propagate(self, masks: list[int], touched: Sequence[int] | None = None) -> bool:
@@ -135,18 +150,13 @@ class AllDifferentLayer:
                 return True
 
     # ------------------------------------------------------------------- batch
-    def prune(self, candidates: np.ndarray, max_iterations: int = 100) -> np.ndarray:
-        """Sound propagation of a ``[V, K]`` or ``[B, V, K]`` candidate array.
+    def prune_with_status(self, candidates: np.ndarray, max_iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
+        """Sound propagation of a ``[V, K]`` or ``[B, V, K]`` candidate array, and a ``[B]`` contradiction flag.
 
         Returns a new array of the same shape.  A contradiction is marked,
         never raised: some variable of that instance has no candidate left
         (see :meth:`contradictions`).
         """
-        pruned, _ = self.prune_with_status(candidates, max_iterations)
-        return pruned
-
-    def prune_with_status(self, candidates: np.ndarray, max_iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
-        """Like :meth:`prune`, also returning a ``[B]`` contradiction flag."""
         cand = np.array(candidates, dtype=bool, copy=True)
         single_instance = cand.ndim == 2
         if single_instance:
@@ -276,12 +286,3 @@ class AllDifferentLayer:
             cand = np.asarray(candidates, dtype=bool)
             ok &= np.take_along_axis(cand, safe[..., None], -1)[..., 0].all(-1)
         return ok
-
-    # ----------------------------------------------------------------- helpers
-    def masks(self, candidates: np.ndarray) -> list[int]:
-        """Bitmask form of one ``[V, K]`` candidate array."""
-        return candidates_to_masks(candidates)
-
-    def candidates(self, masks: Sequence[int]) -> np.ndarray:
-        """``[V, K]`` candidate array of a list of bitmasks."""
-        return masks_to_candidates(masks, self.num_values)

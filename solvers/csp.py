@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from constraint import Constraint, Domain, FunctionConstraint, Problem
 
-from .base import UNASSIGNED, Verdict, Violation
+from .base import UNASSIGNED, LayerDefaults, Verdict, Violation
 from .errors import ConfigError, InvalidPuzzleError
 
 ConstraintLike = Constraint | Callable[..., bool] | str
@@ -57,8 +57,20 @@ def _describe(con: Constraint) -> str:
     return type(con).__name__
 
 
-class CSPLayer:
+class CSPLayer(LayerDefaults):
     """A symbolic layer whose constraints are python-constraint ``Constraint`` objects.
+
+    It writes ``propagate``, ``verify`` and ``groups``; the bitmask
+    conversions (Python ints, so any ``K``), ``prune`` and
+    ``prune_with_status`` (per instance ``propagate``, a contradiction
+    setting that whole instance to ``False``) are :class:`~solvers.base.LayerDefaults`'.
+
+    >>> layer = CSPLayer.from_spec({"a": [1, 2, 3], "b": [7]})
+    >>> layer.masks(layer.initial_candidates()), layer.candidates([6, 1]).astype(int).tolist()
+    ([7, 1], [[0, 1, 1], [1, 0, 0]])
+    >>> layer = CSPLayer.from_spec({"a": [1, 2], "b": [1, 2]}, ["a != b"])
+    >>> layer.prune(np.array([[True, False], [True, True]])).astype(int).tolist()
+    [[1, 0], [0, 1]]
 
     Parameters
     ----------
@@ -187,28 +199,13 @@ class CSPLayer:
             queue = set(range(len(self._cons)))
         else:
             queue = {c for v in touched for c in self._vcons[v]}
-        domains: dict[Hashable, Domain] = {}
-        assignments: dict[Hashable, Any] = {}
-        for v, m in enumerate(masks):
-            domains[names[v]] = Domain(self._values_of(v, m))
-            if not m & (m - 1):
-                assignments[names[v]] = values[v][m.bit_length() - 1]
+        domains, assignments = self._search_state(masks)
         while queue:
             c = queue.pop()
             con, scope, idx = self._cons[c]
             if not con(scope, domains, assignments, True):
                 return False
-            support: dict[int, int] = {}
-            free = self._enumerable(idx, masks, assignments)
-            if free:
-                trial = dict(assignments)
-                support = dict.fromkeys(free, 0)
-                for combo in product(*(list(_bits(masks[v])) for v in free)):
-                    for v, k in zip(free, combo):
-                        trial[names[v]] = values[v][k]
-                    if con(scope, domains, trial):
-                        for v, k in zip(free, combo):
-                            support[v] |= 1 << k
+            support = self._supports(con, scope, idx, masks, domains, assignments)
             decided = False
             for v in idx:
                 dom, old = domains[names[v]], masks[v]
@@ -231,6 +228,35 @@ class CSPLayer:
                 queue.discard(c)
         return True
 
+    def _search_state(self, masks: list[int]) -> tuple[dict[Hashable, Domain], dict[Hashable, Any]]:
+        """python-constraint's view of ``masks``: a ``Domain`` per variable, and the values of decided ones."""
+        names, values = self.variables, self.domain_values
+        domains: dict[Hashable, Domain] = {}
+        assignments: dict[Hashable, Any] = {}
+        for v, m in enumerate(masks):
+            domains[names[v]] = Domain(self._values_of(v, m))
+            if not m & (m - 1):
+                assignments[names[v]] = values[v][m.bit_length() - 1]
+        return domains, assignments
+
+    def _supports(self, con: Constraint, scope: tuple, idx: tuple[int, ...], masks: list[int],
+                  domains: dict[Hashable, Domain], assignments: dict[Hashable, Any]) -> dict[int, int]:
+        """Support check by enumeration: for each free variable of ``con``, the mask of its values that
+        some satisfying combination uses (``{}`` when the combinations are too many to enumerate)."""
+        free = self._enumerable(idx, masks, assignments)
+        if not free:
+            return {}
+        names, values = self.variables, self.domain_values
+        trial = dict(assignments)
+        support = dict.fromkeys(free, 0)
+        for combo in product(*(list(_bits(masks[v])) for v in free)):
+            for v, k in zip(free, combo):
+                trial[names[v]] = values[v][k]
+            if con(scope, domains, trial):
+                for v, k in zip(free, combo):
+                    support[v] |= 1 << k
+        return support
+
     def _enumerable(self, idx: tuple[int, ...], masks: list[int], assignments: dict) -> list[int]:
         limit, names = self.enumeration_limit, self.variables
         free = [v for v in idx if names[v] not in assignments] if limit > 0 else []
@@ -249,38 +275,6 @@ class CSPLayer:
             if len(cache) < 4096:
                 cache[mask] = vals
         return vals
-
-    # ------------------------------------------------------------------- batch
-    def prune(self, candidates: np.ndarray) -> np.ndarray:
-        """Sound propagation of ``[V, K]`` or ``[B, V, K]`` candidates (same shape back).
-
-        A contradiction is marked by setting that whole instance to ``False``.
-
-        >>> layer = CSPLayer.from_spec({"a": [1, 2], "b": [1, 2]}, ["a != b"])
-        >>> layer.prune(np.array([[True, False], [True, True]])).astype(int).tolist()
-        [[1, 0], [0, 1]]
-        """
-        return self.prune_with_status(candidates)[0]
-
-    def prune_with_status(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Like :meth:`prune`, also returning a ``[B]`` contradiction flag."""
-        cand = np.array(candidates, dtype=bool, copy=True)
-        single = cand.ndim == 2
-        if single:
-            cand = cand[None]
-        if cand.ndim != 3 or cand.shape[1:] != (self.num_variables, self.num_values):
-            raise InvalidPuzzleError(
-                f"expected candidates of shape [B, {self.num_variables}, {self.num_values}], "
-                f"got {list(np.shape(candidates))}"
-            )
-        dead = np.zeros(cand.shape[0], dtype=bool)
-        for b in range(cand.shape[0]):
-            masks = self.masks(cand[b])
-            if self.propagate(masks):
-                cand[b] = self.candidates(masks)
-            else:
-                cand[b], dead[b] = False, True
-        return (cand[0], dead[:1]) if single else (cand, dead)
 
     # ------------------------------------------------------------------ verify
     def verify(self, values: np.ndarray, candidates: np.ndarray | None = None) -> Verdict:
@@ -331,23 +325,6 @@ class CSPLayer:
         return Verdict(consistent=not violations, complete=complete, violations=tuple(violations))
 
     # ----------------------------------------------------------------- helpers
-    def masks(self, candidates: np.ndarray) -> list[int]:
-        """Bitmask form of one ``[V, K]`` candidate array (Python ints: any ``K``).
-
-        >>> layer = CSPLayer.from_spec({"a": [1, 2, 3], "b": [7]})
-        >>> layer.masks(layer.initial_candidates()), layer.candidates([6, 1]).astype(int).tolist()
-        ([7, 1], [[0, 1, 1], [1, 0, 0]])
-        """
-        cand = np.asarray(candidates, dtype=bool)
-        return [sum(1 << int(k) for k in np.flatnonzero(row)) for row in cand]
-
-    def candidates(self, masks: Sequence[int]) -> np.ndarray:
-        """``[V, K]`` candidate array of a list of bitmasks."""
-        out = np.zeros((len(masks), self.num_values), dtype=bool)
-        for v, m in enumerate(masks):
-            out[v, list(_bits(m & ((1 << self.num_values) - 1)))] = True
-        return out
-
     def solutions_to_dict(self, values: Sequence[int]) -> dict[Hashable, Any]:
         """Value indices -> ``{variable: value}`` as python-constraint returns (free ones left out).
 
