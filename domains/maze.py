@@ -20,7 +20,9 @@ kept in ``Instance.meta`` (``start``, ``goal``) for formatting.
 The symbolic layer is :class:`solvers.graph.MazeLayer`, one per shape, which
 reads each maze from its candidates (see there); ``MazeDomain(full_pruning=True)``
 makes its propagation also remove cells on no shortest path.  The complete
-search is A* on the grid (:meth:`MazeDomain.search_instance`), always optimal.
+search is A* on the grid (:meth:`MazeDomain.search`), always optimal.  The
+generator is :mod:`domains.maze_generator`, the file and text forms
+:mod:`domains.maze_text`, the picture of a solve :mod:`domains.maze_picture`.
 
 Examples
 --------
@@ -45,27 +47,25 @@ True
 from __future__ import annotations
 
 import functools
-import gzip
-import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
 from solvers.base import UNASSIGNED, Budget, values_to_candidates
 from solvers.errors import ConfigError, InvalidPuzzleError
 from solvers.graph import OFF, ON, MazeLayer
-from solvers.search import SearchResult
+from solvers.search import SearchResult, ValueOrder, VariableOrder
 
-from .base import Domain, Instance, apply_symmetry
+from .base import Domain, Instance, PuzzleRecord, TrainingPreset, apply_symmetry
+from .maze_generator import default_min_path, generate_mazes
+from .maze_picture import draw_maze_trace
+from .maze_text import MAX_CELLS, iter_maze_blocks, maze_rows
 
 WALL, OPEN, START, GOAL, PATH = "#", " ", "S", "G", "o"
 OPEN_ALSO = "."
 #: Network tokens (0 is padding, as for every domain).
 TOKEN_OPEN, TOKEN_WALL, TOKEN_END = 1, 2, 3
-MAX_CELLS = 40_000
-#: Maze-Hard keeps 30x30 mazes whose shortest path is longer than 110 cells.
-HARD_PATH_30 = 110
 
 
 @functools.lru_cache(maxsize=64)
@@ -76,15 +76,6 @@ def maze_layer(height: int, width: int, full_pruning: bool = False) -> MazeLayer
     True
     """
     return MazeLayer(height, width, full_pruning=full_pruning)
-
-
-def default_min_path(height: int, width: int) -> int:
-    """Path-length threshold of the generator: 110 cells on 30x30, scaled by area.
-
-    >>> default_min_path(30, 30), default_min_path(11, 11)
-    (110, 14)
-    """
-    return int(HARD_PATH_30 * height * width / 900)
 
 
 class MazeDomain(Domain):
@@ -120,7 +111,7 @@ class MazeDomain(Domain):
         solvers.errors.InvalidPuzzleError: bad character 'x' at r2c2: use '#' (wall), ' ' or '.' (open), \
 'S', 'G' or 'o' (path) (at position 3)
         """
-        rows = _rows(text)
+        rows = maze_rows(text)
         H, W = len(rows), len(rows[0])
         for i, row in enumerate(rows):
             if len(row) != W:
@@ -212,40 +203,57 @@ class MazeDomain(Domain):
     def vocab_size(self, instance: Instance) -> int:
         return 4
 
-    # ---------------------------------------------------------------- solve
-    def search_instance(
+    def training_preset(self) -> TrainingPreset:
+        """The maze's departures from the trainer's default model and options (explicit options win).
+
+        Measured on 9x9, 8 minutes, 1 thread: a shortest path is a wavefront
+        across the grid, which a 3x3 convolution iterated in L computes one
+        cell per step; global attention stayed at 0% network-alone on 11x11
+        after 15 minutes.  Backpropagating all 16 steps (one H cycle) learned
+        fast but collapsed again and again (96% -> 7% exact within ten
+        batches, even at lr 4e-5); TRM's recursion (a first pass of 8 L steps
+        without gradient, the second with it) learned smoothly to 98%
+        held-out.  Spike skipping and validation keep a late collapse from
+        reaching the saved model.
+
+        >>> MazeDomain().training_preset().model["l_mixer"]
+        'conv'
+        """
+        model = {"l_mixer": "conv", "positions": "none", "hidden": 32, "h_cycles": 2, "l_cycles": 8}
+        return TrainingPreset(lr=3e-4, lr_schedule="cosine", spike_factor=4.0, validate_seconds=30.0, model=model)
+
+    # --------------------------------------------------------------- search
+    def search(
         self,
         instance: Instance,
         candidates: np.ndarray,
         budget: Budget | None = None,
-        unique: bool = False,
+        *,
+        max_solutions: int = 1,
+        variable_order: VariableOrder | None = None,
+        value_order: ValueOrder | None = None,
         probs: np.ndarray | None = None,
     ) -> SearchResult:
         """A shortest path allowed by ``candidates`` (A*, always optimal).
 
         ``probs`` (``[V, 2]``, the network's) breaks ties among equally good
         cells towards those it rates likely on the path, so of several
-        shortest paths the network's favourite comes back.  ``unique=True``
-        reports ``multiple_solutions`` when there is more than one.
+        shortest paths the network's favourite comes back.  ``max_solutions``
+        above 1 asks whether the path is unique: the status is then
+        ``multiple_solutions`` when there is more than one.  The orders are
+        for depth-first search and are ignored: A* expands cells by distance.
+
+        >>> maze = MazeDomain()
+        >>> inst = maze.parse("S  /  G")
+        >>> maze.search(inst, inst.candidates, max_solutions=2).status.value
+        'multiple_solutions'
         """
         layer = self.layer(instance)
         cand = np.asarray(candidates, dtype=bool)
         start, goal = endpoints(instance)
         ends = (start, goal) if cand[start, ON] and cand[goal, ON] else None
         prefer = None if probs is None else np.asarray(probs, dtype=np.float64)[:, ON]
-        return layer.shortest_path(cand, budget or Budget(), ends=ends, prefer=prefer, unique=unique)
-
-    def solve(
-        self,
-        instance: Instance,
-        budget: Budget | None = None,
-        *,
-        max_solutions: int = 1,
-        variable_order=None,
-        value_order=None,
-    ) -> SearchResult:
-        """The symbolic layer alone: A* from S to G (orders are for other domains' search)."""
-        return self.search_instance(instance, instance.candidates, budget, unique=max_solutions > 1)
+        return layer.shortest_path(cand, budget or Budget(), ends=ends, prefer=prefer, unique=max_solutions > 1)
 
     # ------------------------------------------------------------ generator
     def generate(
@@ -263,16 +271,12 @@ class MazeDomain(Domain):
     ) -> list[Instance]:
         """Hard mazes with a shortest path of more than ``min_path`` cells.
 
-        Method: a perfect maze by randomized depth-first search on the cells
-        of odd coordinates (for an even side the last row or column stays a
-        second wall), then a share ``knockout`` of the remaining inner walls
-        between two such cells is removed, so that several routes compete.
-        S is a random open cell, G a random open cell more than ``min_path``
-        path cells away (default :func:`default_min_path`: 110 on 30x30);
-        a maze with no such cell is drawn again.  ``unique=True`` keeps only
-        mazes with exactly one shortest path.  The solution is one shortest
-        path; ``meta`` records ``path_cells`` and ``path_count`` (how many
-        shortest paths there are).
+        A perfect maze with a share ``knockout`` of its inner walls removed,
+        S and G more than ``min_path`` path cells apart (default
+        :func:`default_min_path`: 110 on 30x30); see :mod:`domains.maze_generator`.
+        ``unique=True`` keeps only mazes with exactly one shortest path.  The
+        solution is one shortest path; ``meta`` records ``path_cells`` and
+        ``path_count`` (how many shortest paths there are).
 
         >>> [m] = MazeDomain().generate(np.random.default_rng(0), size=11)
         >>> m.meta["path_cells"] > 14, MazeDomain().verify(m, m.solution).valid
@@ -288,32 +292,8 @@ class MazeDomain(Domain):
             raise ConfigError(f"knockout must be in [0, 1], got {share!r}")
         threshold = default_min_path(H, W) if min_path is None else int(min_path)
         layer = maze_layer(H, W, self.full_pruning)
-        out: list[Instance] = []
-        attempts = 0
-        limit = max_attempts if max_attempts is not None else 100 * max(count, 1)
-        while len(out) < count and attempts < limit:
-            attempts += 1
-            open_ = _perfect_maze(rng, H, W)
-            _knock_out(rng, open_, share)
-            flat = open_.reshape(-1)
-            cells = np.flatnonzero(flat)
-            start = int(rng.choice(cells))
-            steps = np.array(layer.distances(start, flat.tolist()))
-            far = np.flatnonzero(steps + 1 > threshold)
-            if not far.size:
-                continue
-            goal = int(rng.choice(far))
-            givens = np.where(flat, UNASSIGNED, OFF).astype(np.int64)
-            givens[[start, goal]] = ON
-            analysis = layer.analyse(flat.tolist(), [start, goal], ends=(start, goal))
-            paths = layer.count_paths(analysis)
-            if unique and paths != 1:
-                continue
-            result = layer.shortest_path(values_to_candidates(givens, 2), None, ends=(start, goal))
-            solution = np.array(result.values, dtype=np.int64)
-            meta = {"start": start, "goal": goal, "path_cells": analysis.dist + 1, "path_count": paths}
-            out.append(Instance(self.name, (H, W), givens, values_to_candidates(givens, 2), solution, meta))
-        return out
+        return generate_mazes(rng, layer, count, min_path=threshold, knockout=share, unique=unique,
+                              max_attempts=max_attempts, domain=self.name)
 
     # ------------------------------------------------------------- symmetry
     def random_symmetry(self, instance: Instance, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -361,93 +341,21 @@ class MazeDomain(Domain):
         return Instance(self.name, shape, givens, values_to_candidates(givens, 2), solution, meta)
 
     # ----------------------------------------------------------------- files
-    def read_file(self, path: str | Path, limit: int | None = None) -> list[Instance]:
-        """Mazes of a text file (``.gz`` too): grids separated by empty lines, or one-line mazes.
+    def read_records(self, path: str | Path, limit: int | None = None) -> Iterator[PuzzleRecord]:
+        """The mazes of a text file (``.gz`` too), lazily: grids separated by empty lines, or one-line mazes.
 
         A block of one line is parsed as a one-line maze (``/``-joined rows
         or ``n*n`` characters), a longer block as a grid.  ``#`` lines are
-        maze rows here, not comments.
+        maze rows here, not comments.  A record's ``line`` is that of its
+        block's first row (see :func:`domains.maze_text.iter_maze_blocks`).
         """
-        path = Path(path)
-        if not path.is_file():
-            raise InvalidPuzzleError(f"no such puzzle file: {path}")
-        opener = gzip.open if path.suffix == ".gz" else open
-        try:
-            with opener(path, "rt", encoding="utf-8", errors="strict", newline="") as handle:
-                text = handle.read()
-        except (UnicodeDecodeError, OSError, EOFError) as exc:
-            raise InvalidPuzzleError(f"cannot read puzzle file {path}: {exc}") from None
-        blocks: list[tuple[int, list[str]]] = []
-        current: list[str] = []
-        first = 0
-        for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-            if line == "":
-                if current:
-                    blocks.append((first, current))
-                current = []
-                continue
-            if not current:
-                first = number
-            current.append(line)
-        if current:
-            blocks.append((first, current))
-        out = []
-        for i, (line_number, block) in enumerate(blocks[:limit] if limit is not None else blocks):
-            try:
-                out.append(self.parse("\n".join(block)))
-            except InvalidPuzzleError as exc:
-                raise InvalidPuzzleError(
-                    f"{path.name} maze {i + 1} (line {line_number}): {exc.reason}", exc.position
-                ) from None
-        return out
+        for line, text in iter_maze_blocks(path, limit):
+            yield PuzzleRecord(line=line, text=text)
 
     # -------------------------------------------------------------- picture
-    def draw_trace(self, trace, path: str | Path) -> Path:
-        """A PNG of the maze: walls, the answer path, and the subgoals of the loop.
-
-        Green dots: ``on`` waypoints the layer accepted; red crosses: rejected
-        subgoals; orange crosses: commits backed out after a contradiction.
-        """
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        H, W = trace.shape
-        givens = np.asarray(trace.givens).reshape(H, W)
-        image = np.ones((H, W, 3))
-        image[givens == OFF] = (0.15, 0.15, 0.2)
-        if trace.final_values is not None:
-            on = (np.asarray(trace.final_values).reshape(H, W) == ON) & (givens != OFF)
-            image[on] = (0.55, 0.7, 1.0)
-        fig, ax = plt.subplots(figsize=(max(4.0, W * 0.22), max(4.0, H * 0.22) + 0.8))
-        ax.imshow(image, interpolation="nearest")
-        for v in np.flatnonzero(givens.reshape(-1) == ON):
-            r, c = divmod(int(v), W)
-            ax.text(c, r, "E", ha="center", va="center", fontsize=7, fontweight="bold", color="black")
-        accepted = [(v, k) for cyc in trace.cycles for v, k in cyc.accepted]
-        rejected = [(v, k) for cyc in trace.cycles for v, k, _ in cyc.rejected]
-        backed = [(v, k) for cyc in trace.cycles for v, k in cyc.backed_out]
-        for cells, style in ((accepted, dict(marker="o", color="green")), (rejected, dict(marker="x", color="red")),
-                             (backed, dict(marker="x", color="darkorange"))):
-            pts = [divmod(int(v), W) for v, k in cells if k == ON or style["marker"] == "x"]
-            if pts:
-                ax.scatter([c for _, c in pts], [r for r, _ in pts], s=18, linewidths=1.2, **style)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        search = trace.search
-        title = trace.halt_reason or ""
-        if search is not None:
-            title += f"\nsearch ({search.guide}): {search.status}, {search.nodes} cells expanded"
-        ax.set_title(title, fontsize=8)
-        fig.text(0.5, 0.01, "E: S or G   blue: path   green: accepted waypoint   red: rejected   orange: backed out",
-                 ha="center", fontsize=7)
-        fig.tight_layout(rect=(0, 0.03, 1, 1))
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        return path
+    def draw_trace(self, trace: Any, path: str | Path) -> Path:
+        """A PNG of the maze, its path and the loop's subgoals (:func:`~domains.maze_picture.draw_maze_trace`)."""
+        return draw_maze_trace(trace, path)
 
 
 def endpoints(instance: Instance) -> tuple[int, int]:
@@ -464,75 +372,6 @@ def endpoints(instance: Instance) -> tuple[int, int]:
     if ends.size != 2:
         raise InvalidPuzzleError(f"a maze has exactly two endpoints (S and G), found {ends.size}")
     return int(ends[0]), int(ends[1])
-
-
-def _rows(text: str) -> list[str]:
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidPuzzleError("maze is not UTF-8 text") from None
-    if not isinstance(text, str):
-        raise InvalidPuzzleError(f"a maze must be text, got {type(text).__name__}")
-    if len(text) > 4 * MAX_CELLS:
-        raise InvalidPuzzleError(f"maze text too long ({len(text)} characters)")
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    while lines and lines[0] == "":
-        lines.pop(0)
-    while lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
-        raise InvalidPuzzleError("empty maze")
-    if len(lines) > 1:
-        return lines
-    line = lines[0]
-    if "/" in line:
-        return line.split("/")
-    n = math.isqrt(len(line))
-    if n * n != len(line):
-        raise InvalidPuzzleError(
-            f"a one-line maze without '/' must be square, got {len(line)} characters; "
-            "separate rows with '/' or newlines"
-        )
-    return [line[r * n:(r + 1) * n] for r in range(n)]
-
-
-def _perfect_maze(rng: np.random.Generator, H: int, W: int) -> np.ndarray:
-    """Open cells ``[H, W]`` of a perfect maze on the odd-coordinate lattice (randomized DFS)."""
-    nr, nc = (H - 1) // 2, (W - 1) // 2
-    open_ = np.zeros((H, W), dtype=bool)
-    seen = np.zeros((nr, nc), dtype=bool)
-    r, c = int(rng.integers(nr)), int(rng.integers(nc))
-    seen[r, c] = True
-    open_[2 * r + 1, 2 * c + 1] = True
-    stack = [(r, c)]
-    steps = ((-1, 0), (1, 0), (0, -1), (0, 1))
-    while stack:
-        r, c = stack[-1]
-        nxt = [(r + dr, c + dc) for dr, dc in steps
-               if 0 <= r + dr < nr and 0 <= c + dc < nc and not seen[r + dr, c + dc]]
-        if not nxt:
-            stack.pop()
-            continue
-        r2, c2 = nxt[int(rng.integers(len(nxt)))]
-        seen[r2, c2] = True
-        open_[2 * r2 + 1, 2 * c2 + 1] = True
-        open_[r + r2 + 1, c + c2 + 1] = True
-        stack.append((r2, c2))
-    return open_
-
-
-def _knock_out(rng: np.random.Generator, open_: np.ndarray, share: float) -> None:
-    """Open a share of the walls that separate two lattice cells (in place)."""
-    H, W = open_.shape
-    nr, nc = (H - 1) // 2, (W - 1) // 2
-    walls = [(2 * r + 1, 2 * c + 2) for r in range(nr) for c in range(nc - 1)]
-    walls += [(2 * r + 2, 2 * c + 1) for r in range(nr - 1) for c in range(nc)]
-    walls = [w for w in walls if not open_[w]]
-    k = int(round(share * len(walls)))
-    if k:
-        for i in rng.choice(len(walls), size=k, replace=False):
-            open_[walls[i]] = True
 
 
 __all__ = ["MazeDomain", "default_min_path", "endpoints", "maze_layer"]

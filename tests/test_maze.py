@@ -395,11 +395,11 @@ def test_search_budget_uniqueness_and_network_preference(maze):
     assert maze.solve(walled, max_solutions=2).status is Status.MULTIPLE_SOLUTIONS
     below = path_values(WALLED, [(1, 1), (2, 1), (2, 2), (2, 3), (2, 4), (2, 5), (1, 5)])
     probs = np.stack([1 - below * 0.9, below * 0.9 + 0.05], -1)
-    result = maze.search_instance(walled, walled.candidates, None, probs=probs)
+    result = maze.search(walled, walled.candidates, None, probs=probs)
     assert result.status is Status.SOLVED and result.values == below.tolist()
     committed = walled.candidates.copy()
     committed[cell(WALLED, 1, 2)] = (False, True)                    # a waypoint A* alone would not take
-    result = maze.search_instance(walled, committed, None, probs=probs)
+    result = maze.search(walled, committed, None, probs=probs)
     assert result.status is Status.SOLVED and result.values[cell(WALLED, 1, 2)] == 1
     assert maze.verify(walled, np.array(result.values)).valid
 
@@ -446,7 +446,7 @@ def test_read_file_grids_and_one_line_mazes(maze, mazes11, tmp_path):
     assert len(maze.read_file(f, limit=2)) == 2
     bad = tmp_path / "bad.txt"
     bad.write_text(blocks[0] + "\n\n#S#\n#x#\n#G#\n")
-    with pytest.raises(InvalidPuzzleError, match=r"bad.txt maze 2 \(line 13\): bad character 'x'"):
+    with pytest.raises(InvalidPuzzleError, match=r"bad.txt line 13: bad character 'x'"):
         maze.read_file(bad)
     with pytest.raises(InvalidPuzzleError, match="no such puzzle file"):
         maze.read_file(tmp_path / "none.txt")
