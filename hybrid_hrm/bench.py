@@ -33,6 +33,8 @@ from solvers.base import Budget
 from solvers.errors import ConfigError, Status
 
 from . import baselines
+from .modes import MODES, Guide, Mode
+from .result import SolveResult
 
 
 @dataclass(frozen=True)
@@ -70,17 +72,6 @@ class Outcome:
 
 
 Method = Callable[[Domain, list[Instance], BenchConfig], list[Outcome]]
-METHODS: dict[str, Method] = {}
-
-
-def register_method(name: str) -> Callable[[Method], Method]:
-    """Decorator adding a benchmark method under ``name``."""
-
-    def add(fn: Method) -> Method:
-        METHODS[name] = fn
-        return fn
-
-    return add
 
 
 def _timed_each(solve_one: Callable[[Instance], tuple[Status, np.ndarray | None, int]]):
@@ -118,22 +109,39 @@ def _ortools(domain: Domain, inst: Instance, config: BenchConfig):
     return (Status.SOLVED if values is not None else Status.BUDGET_EXHAUSTED), values, 0
 
 
-METHODS["symbolic"] = _timed_each(_symbolic)
-METHODS["python-constraint"] = _python_constraint
-METHODS["ortools"] = _timed_each(_ortools)
+def _mode_method(mode: Mode) -> Method:
+    """A benchmark method that solves with :class:`~hybrid_hrm.bridge.HybridSolver` in ``mode``."""
+
+    def method(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
+        from .bridge import HybridSolver
+
+        solver = HybridSolver.for_mode(
+            domain, mode, weights=config.weights, device=config.device, config=config.bridge_config()
+        )
+        return [_outcome(r) for r in solver.solve_instances(instances, mode=mode, budget=config.budget)]
+
+    return method
 
 
-def _load_neural_methods() -> None:
-    """Register the methods that need the network (imports torch)."""
-    from . import bridge  # noqa: F401  (registers hybrid, hybrid-nosearch, hybrid-uniform, neural)
+def _outcome(r: SolveResult) -> Outcome:
+    nosearch = r.status is Status.SOLVED and r.stats.solved_by.without_search
+    extra = {
+        "cycles": r.stats.cycles,
+        "nosearch_solved": float(nosearch),
+        "network_used": float(r.stats.network_calls > 0),
+    }
+    if r.stats.proposed:
+        extra["acceptance"] = r.stats.accepted / r.stats.proposed
+    return Outcome(r.status, r.values, r.stats.seconds, r.stats.search_nodes, extra)
 
 
-def available_methods() -> list[str]:
-    try:
-        _load_neural_methods()
-    except ImportError:
-        pass
-    return sorted(METHODS)
+#: Every method by name: the symbolic layer, the baselines, and the solver in each mode that has a loop or a network.
+METHODS: dict[str, Method] = {
+    "symbolic": _timed_each(_symbolic),
+    "python-constraint": _python_constraint,
+    "ortools": _timed_each(_ortools),
+    **{name: _mode_method(mode) for name, mode in MODES.items() if mode.guide is not Guide.NONE},
+}
 
 
 def run_benchmark(
@@ -145,9 +153,6 @@ def run_benchmark(
 ) -> dict:
     """Run ``methods`` on ``instances``; return the report (also what the JSON holds)."""
     unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        _load_neural_methods()
-        unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ConfigError(f"unknown method(s) {', '.join(unknown)}; available: {', '.join(sorted(METHODS))}")
     if not instances:
@@ -179,17 +184,13 @@ def run_benchmark(
 
 def cycle_sweep(domain: Domain, instances: list[Instance], config: BenchConfig) -> dict:
     """No-search solve rate of the loop (network and uniform) for each cycle budget."""
-    _load_neural_methods()
     from .bridge import HybridSolver
 
     rates: dict[str, list[float]] = {"hybrid-nosearch": [], "hybrid-uniform-nosearch": []}
     for cycles in config.sweep_cycles:
         bridge = config.bridge_config(max_cycles=int(cycles))
         for mode in rates:
-            if "uniform" in mode:
-                solver = HybridSolver(domain, None, bridge)
-            else:
-                solver = HybridSolver.load(domain.name, config.weights, device=config.device, config=bridge)
+            solver = HybridSolver.for_mode(domain, mode, weights=config.weights, device=config.device, config=bridge)
             results = solver.solve_instances(instances, mode=mode, budget=config.budget)
             rates[mode].append(float(np.mean([r.status is Status.SOLVED for r in results])))
     return {"cycles": list(config.sweep_cycles), "rates": rates}

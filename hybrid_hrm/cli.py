@@ -19,6 +19,8 @@ from domains.base import Instance
 from domains.collections import collection_lines
 from solvers.errors import ConfigError, HybridHRMError, InvalidPuzzleError, Status
 
+from .modes import MODES, get_mode
+
 EXIT_OK, EXIT_UNSOLVED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
@@ -85,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input(p)
     p.add_argument(
         "--mode",
-        choices=["hybrid", "symbolic", "neural"],
+        choices=list(MODES),
         default=None,
         help="default: hybrid when the domain has shipped weights, else symbolic",
     )
@@ -102,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("puzzle")
     p.add_argument(
         "--mode",
-        choices=["hybrid", "hybrid-uniform"],
+        choices=[name for name, mode in MODES.items() if mode.loop],
         default=None,
         help="default: hybrid when the domain has shipped weights, else hybrid-uniform",
     )
@@ -126,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sweep-cycles", default="", help="also measure the no-search solve rate at these cycle budgets")
     _add_budget(p)
 
-    from .train_cli import add_train_parser
+    from .train.cli import add_train_parser
 
     add_train_parser(sub)
     return parser
@@ -134,15 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --------------------------------------------------------------------------- input
 def read_instances(domain, args) -> list[Instance]:
-    """Parse the puzzles named on the command line (arguments, file, collection)."""
-    from domains.base import Domain, iter_puzzle_lines
-
-    lines: list[tuple[str, str | Instance]] = [(f"argument {i + 1}", t) for i, t in enumerate(args.puzzles)]
+    """Parse the puzzles named on the command line (arguments, file, collection); errors say where."""
+    lines: list[tuple[str, str]] = [(f"argument {i + 1}", t) for i, t in enumerate(args.puzzles)]
     if args.file:
-        if type(domain).read_file is Domain.read_file:
-            lines += [(f"{args.file} puzzle {i + 1}", t) for i, t in enumerate(iter_puzzle_lines(args.file))]
-        else:  # the domain reads its own file format (mazes: multi-line grids; errors name the puzzle)
-            lines += [(f"{args.file} puzzle {i + 1}", inst) for i, inst in enumerate(domain.read_file(args.file))]
+        lines += [(f"{args.file} line {r.line}", r.text) for r in domain.read_records(args.file)]
     if args.collection:
         lines += [(f"{args.collection} puzzle {i + 1}", t) for i, t in enumerate(collection_lines(args.collection))]
     if args.limit is not None:
@@ -151,9 +148,6 @@ def read_instances(domain, args) -> list[Instance]:
         raise HybridHRMError("no puzzles given: pass them as arguments, --file F or --collection NAME")
     instances = []
     for where, text in lines:
-        if isinstance(text, Instance):
-            instances.append(text)
-            continue
         try:
             instances.append(domain.parse(text))
         except InvalidPuzzleError as exc:
@@ -198,15 +192,10 @@ def cmd_solve(args) -> int:
         chosen_by_default = True
     else:
         chosen_by_default = False
-    if mode == "symbolic":
-        from .symbolic import solve_symbolic
+    from .bridge import HybridSolver
 
-        results = [solve_symbolic(domain, inst, budget, unique=args.unique) for inst in instances]
-    else:
-        from .bridge import HybridSolver
-
-        solver = HybridSolver.load(domain.name, weights=args.weights, device=args.device)
-        results = _solve_with_default_fallback(solver, instances, mode, budget, args.unique, chosen_by_default)
+    solver = HybridSolver.for_mode(domain, mode, weights=args.weights, device=args.device)
+    results = _solve_with_default_fallback(solver, instances, mode, budget, args.unique, chosen_by_default)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status.value] = counts.get(r.status.value, 0) + 1
@@ -226,7 +215,7 @@ def cmd_solve(args) -> int:
 def _solve_with_default_fallback(solver, instances, mode, budget, unique, chosen_by_default):
     """Solve in ``mode``; when the mode was the default, shapes without a model
     (say a 16x16 Sudoku next to the shipped 4x4 and 9x9 models) go to ``symbolic``."""
-    if not chosen_by_default:
+    if not chosen_by_default or not get_mode(mode).needs_model:
         return solver.solve_instances(instances, mode=mode, budget=budget, unique=unique)
     from .symbolic import solve_symbolic
 
@@ -253,11 +242,7 @@ def cmd_explain(args) -> int:
     budget = Budget(max_nodes=args.max_nodes, max_seconds=args.max_seconds)
     mode = args.mode or ("hybrid" if (args.weights or has_shipped_weights(domain.name)) else "hybrid-uniform")
     config = BridgeConfig(probe_nodes=0, max_cycles=args.cycles)  # explain always shows the loop
-    solver = (
-        HybridSolver.load(domain.name, args.weights, device=args.device, config=config)
-        if mode == "hybrid"
-        else HybridSolver(domain, config=config)
-    )
+    solver = HybridSolver.for_mode(domain, mode, weights=args.weights, device=args.device, config=config)
     if args.mode is None and mode == "hybrid" and not solver.has_model_for(instance):
         mode = "hybrid-uniform"  # no model for this size: the same loop with uniform choices
     [result] = solver.solve_instances([instance], mode=mode, budget=budget)
@@ -343,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = COMMANDS.get(args.command)
     if handler is None:
-        from .train_cli import cmd_train
+        from .train.cli import cmd_train
 
         handler = {"train": cmd_train}[args.command]
     try:

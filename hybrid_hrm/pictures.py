@@ -5,16 +5,20 @@ symbolic layer accepted in green, rejected ones in red (crossed), backed-out
 ones in orange, and the shading counts the candidates left (darker = more
 open).  The last panel shows the verified answer in blue.  Grid domains
 (Sudoku) are drawn as their grid; other domains as a near-square grid of
-their variables.  A domain can supply its own drawing by defining
-``draw_trace(trace, path)``.
+their variables.  A domain draws its own picture by overriding
+:meth:`domains.base.Domain.draw_trace`.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .trace import Trace
+if TYPE_CHECKING:
+    from domains.base import Domain
+
+    from .trace import Trace
 
 
 def _grid_shape(trace: Trace, num_variables: int) -> tuple[int, int]:
@@ -24,8 +28,15 @@ def _grid_shape(trace: Trace, num_variables: int) -> tuple[int, int]:
     return math.ceil(num_variables / cols), cols
 
 
-def plot_trace(trace: Trace, path: str | Path, max_panels: int = 6) -> Path:
-    """Draw ``trace`` to a PNG at ``path`` and return the path."""
+def plot_trace(trace: Trace, domain: Domain | None, path: str | Path, max_panels: int = 6) -> Path:
+    """Draw ``trace`` to a PNG at ``path`` and return the path.
+
+    The domain's own drawing (:meth:`~domains.base.Domain.draw_trace`) when
+    it has one, else the generic boards (also when ``domain`` is ``None``).
+    """
+    own = None if domain is None else domain.draw_trace(trace, path)
+    if own is not None:
+        return own
     import matplotlib
 
     matplotlib.use("Agg")

@@ -6,7 +6,9 @@ ablation: the same interface with uniform choices among the candidates
 and random confidences, so a benchmark can measure what the network adds.
 
 Both return numpy arrays: ``probs [B, V, K]`` (zero outside the
-candidates), ``confidence [B, V]`` in ``[0, 1]`` and ``halt [B]``.
+candidates), ``confidence [B, V]`` in ``[0, 1]`` and ``halt [B]``, and both
+own the order in which the fallback search tries variables and values
+(:meth:`Policy.search_orders`).  A new policy implements :class:`Policy`.
 
 >>> import numpy as np
 >>> pol = UniformPolicy(seed=0)
@@ -18,9 +20,13 @@ candidates), ``confidence [B, V]`` in ``[0, 1]`` and ``halt [B]``.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
+
+from solvers.search import ValueOrder, VariableOrder, fewest_candidates_by, ranked_values
+
+from .modes import Guide
 
 
 class PolicyStep(NamedTuple):
@@ -30,13 +36,43 @@ class PolicyStep(NamedTuple):
     state: Any  # recurrent state (policy-specific), indexable by a batch index
 
 
+class Policy(Protocol):
+    """What the loop needs from whatever proposes subgoals."""
+
+    #: Which guide this is (traces and benchmarks name it).
+    guide: Guide
+    #: Does a segment continue from the previous segment's state?  (``False``: the same
+    #: input gives the same answer every segment, so the network alone runs once.)
+    carries_state: bool
+
+    def step(self, tokens: np.ndarray, candidates: np.ndarray, state: Any) -> PolicyStep:
+        """One segment on a batch: ``tokens [B, V]``, ``candidates [B, V, K]``, the last state (or ``None``)."""
+
+    def select(self, state: Any, index: np.ndarray) -> Any:
+        """The state of the batch rows ``index`` (instances that go on)."""
+
+    def search_orders(self, probs: np.ndarray) -> tuple[VariableOrder, ValueOrder]:
+        """Variable and value order of the complete search from this policy's last ``probs [V, K]``."""
+
+
+def network_orders(probs: np.ndarray) -> tuple[VariableOrder, ValueOrder]:
+    """Fewest candidates first, ties to the most probable; values by probability.
+
+    >>> var, val = network_orders(np.array([[0.5, 0.5], [0.9, 0.1]]))
+    >>> var([3, 3]), list(val(0, 3)), list(val(1, 3))
+    (1, [0, 1], [0, 1])
+    """
+    return fewest_candidates_by(probs.max(-1)), ranked_values(np.argsort(-probs, axis=-1, kind="stable").tolist())
+
+
 class UniformPolicy:
     """Uniform values among the candidates, random confidences (seeded)."""
 
-    name = "uniform"
+    guide = Guide.UNIFORM
     carries_state = False  # no state at all
 
     def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
 
     def step(self, tokens: np.ndarray, candidates: np.ndarray, state: Any) -> PolicyStep:
@@ -47,15 +83,19 @@ class UniformPolicy:
         confidence = self.rng.random(candidates.shape[:2]).astype(np.float32)
         return PolicyStep(probs, confidence, np.zeros(len(candidates), dtype=bool), None)
 
-    @staticmethod
-    def select(state: Any, index: np.ndarray) -> Any:
+    def select(self, state: Any, index: np.ndarray) -> Any:
         return None
+
+    def search_orders(self, probs: np.ndarray) -> tuple[VariableOrder, ValueOrder]:
+        """A uniform random order among the candidates (the same for the same seed)."""
+        rng = np.random.default_rng(self.seed)
+        return network_orders(probs * rng.random(probs.shape))
 
 
 class NetworkPolicy:
     """The HRM as a policy: batched forward passes on ``device`` (no gradients)."""
 
-    name = "network"
+    guide = Guide.NETWORK
 
     def __init__(self, model, device) -> None:
         import torch
@@ -64,7 +104,7 @@ class NetworkPolicy:
         self.device = device
         self.model = model.to(device).eval()
         #: Does a segment continue from the last one's state (see ``HRMConfig.carry_state``)?
-        self.carries_state = bool(getattr(model.config, "carry_state", True))
+        self.carries_state = bool(model.config.carry_state)
 
     def step(self, tokens: np.ndarray, candidates: np.ndarray, state: Any) -> PolicyStep:
         torch = self.torch
@@ -82,3 +122,6 @@ class NetworkPolicy:
             return None
         idx = self.torch.from_numpy(index).to(self.device)
         return type(state)(state.z_H[idx], state.z_L[idx])
+
+    def search_orders(self, probs: np.ndarray) -> tuple[VariableOrder, ValueOrder]:
+        return network_orders(probs)

@@ -31,7 +31,8 @@ from domains.collections import collection_lines
 from solvers.base import Budget
 from solvers.errors import Status
 
-from .bridge import MODEL_MODES, HybridSolver
+from .bridge import HybridSolver
+from .modes import get_mode
 
 
 @dataclass
@@ -147,10 +148,8 @@ def run_reliability(
 ) -> dict:
     """Run every category through every mode; return counts and failure examples."""
     sudoku = domains.get("sudoku")
-    solvers = {"symbolic": HybridSolver("sudoku"), "hybrid-uniform": HybridSolver("sudoku")}
-    if weights is not None or modes and "hybrid" in modes:
-        solvers["hybrid"] = HybridSolver.load("sudoku", weights)
-    modes = modes or tuple(solvers)
+    modes = modes or ("symbolic", "hybrid-uniform") + (("hybrid",) if weights is not None else ())
+    solvers = {mode: HybridSolver.for_mode("sudoku", mode, weights=weights) for mode in modes}
     report = {"scale": scale, "seed": seed, "modes": list(modes), "categories": {}}
     total_cases = total_failures = 0
     for name, cases in build_cases(scale, seed).items():
@@ -158,7 +157,7 @@ def run_reliability(
         for mode in modes:
             solver = solvers[mode]
             for case in cases:
-                if mode in MODEL_MODES and not solver.has_model_for(case.instance):
+                if get_mode(mode).needs_model and not solver.has_model_for(case.instance):
                     skipped += 1  # no model of this size (16x16): the uniform loop covers it
                     continue
                 try:

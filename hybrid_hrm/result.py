@@ -17,6 +17,7 @@ solvers.errors.SoundnessError: internal error: an answer failed the verifier (r1
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,6 +27,24 @@ from domains.base import Domain, Instance
 from solvers.errors import SoundnessError, Status
 
 from .trace import Trace
+
+
+class SolvedBy(str, enum.Enum):
+    """Which part of the package found a solved answer (``NOT_SOLVED`` until one did)."""
+
+    NOT_SOLVED = ""
+    PROPAGATION = "propagation"
+    LOOP = "loop"
+    SEARCH = "search"
+    NETWORK = "network"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def without_search(self) -> bool:
+        """Solved by propagation, the loop or the network alone (no complete search)."""
+        return self in (SolvedBy.PROPAGATION, SolvedBy.LOOP, SolvedBy.NETWORK)
 
 
 @dataclass
@@ -40,11 +59,7 @@ class SolveStats:
     search_nodes: int = 0
     network_calls: int = 0
     seconds: float = 0.0
-    solved_by: str = ""      # "propagation", "loop", "search" or "network" (set when solved)
-
-    @property
-    def acceptance_rate(self) -> float:
-        return self.accepted / self.proposed if self.proposed else float("nan")
+    solved_by: SolvedBy = SolvedBy.NOT_SOLVED
 
 
 @dataclass
@@ -77,7 +92,7 @@ class SolveResult:
             "status": self.status.value,
             "solution": self.solution,
             "reason": self.reason,
-            "stats": asdict(self.stats),
+            "stats": {**asdict(self.stats), "solved_by": self.stats.solved_by.value},
         }
 
 

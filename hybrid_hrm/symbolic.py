@@ -18,24 +18,28 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from domains.base import Domain, Instance
 from solvers.base import Budget
 from solvers.errors import Status
 from solvers.search import ValueOrder, VariableOrder
 
-from .result import SolveResult, SolveStats, unsolved_result, verified_result
+from .modes import Guide
+from .result import SolvedBy, SolveResult, SolveStats, unsolved_result, verified_result
 from .trace import SearchRecord, Trace
 
 
 def new_trace(domain: Domain, instance: Instance) -> Trace:
-    """An empty trace with the instance's variable and value names."""
+    """An empty trace with the instance's variable and value names (and its domain, to draw it)."""
     layer = domain.layer(instance)
     return Trace(
         domain=domain.name,
-        variable_names=list(getattr(layer, "variable_names", [])),
-        value_names=list(getattr(layer, "value_names", [])),
+        variable_names=list(layer.variable_names),
+        value_names=list(layer.value_names),
         givens=instance.givens.tolist(),
         shape=tuple(instance.shape),
+        drawer=domain,
     )
 
 
@@ -50,14 +54,16 @@ def solve_symbolic(
     mode: str = "symbolic",
     trace: Trace | None = None,
     stats: SolveStats | None = None,
-    candidates=None,
-    guide: str = "fewest candidates",
-    probs=None,
+    candidates: np.ndarray | None = None,
+    guide: Guide = Guide.NONE,
+    probs: np.ndarray | None = None,
 ) -> SolveResult:
     """Solve one instance by propagation and complete search.
 
     ``candidates`` (``[V, K]``) starts the search from an already pruned
-    array (the bridge's), which must be sound for ``instance``.
+    array (the bridge's), which must be sound for ``instance``; the orders
+    (or ``probs [V, K]``, for a domain with a search of its own) come from
+    the policy named by ``guide``.
     ``unique=True`` looks for a second solution and reports
     ``multiple_solutions`` when there is one.
     """
@@ -76,20 +82,27 @@ def solve_symbolic(
             stats=stats,
             reason=f"contradictory givens: {givens_verdict.violations[0].reason}",
         )
-    layer = domain.layer(instance)
     cand = instance.candidates if candidates is None else candidates
-    result = domain_search(domain, instance, layer, cand, budget, unique, variable_order, value_order, probs)
+    result = domain.search(
+        instance,
+        cand,
+        budget,
+        max_solutions=2 if unique else 1,
+        variable_order=variable_order,
+        value_order=value_order,
+        probs=probs,
+    )
     stats.search_nodes += result.nodes
     trace.search = SearchRecord(
         nodes=result.nodes,
         backtracks=result.backtracks,
         seconds=result.seconds,
         status=result.status.value,
-        guide=guide,
+        guide=str(guide),
     )
     stats.seconds += time.perf_counter() - start
     if result.status in (Status.SOLVED, Status.MULTIPLE_SOLUTIONS):
-        stats.solved_by = "search" if result.nodes else "propagation"
+        stats.solved_by = SolvedBy.SEARCH if result.nodes else SolvedBy.PROPAGATION
         reason = "more than one solution; this is one of them" if result.status is Status.MULTIPLE_SOLUTIONS else ""
         return verified_result(
             domain,
@@ -107,26 +120,3 @@ def solve_symbolic(
         else f"budget ran out after {result.nodes} nodes and {result.seconds:.2f} s"
     )
     return unsolved_result(domain, instance, result.status, mode=mode, reason=reason, trace=trace, stats=stats)
-
-
-def domain_search(domain, instance, layer, candidates, budget, unique, variable_order, value_order, probs=None):
-    """Complete search from a candidate array.
-
-    A domain with its own complete search (e.g. graph search for mazes)
-    defines ``search_instance(instance, candidates, budget, unique, probs)``
-    returning a :class:`~solvers.search.SearchResult`; the rest use
-    :func:`solvers.search.search` with the given orders.
-    """
-    from solvers.search import search
-
-    own = getattr(domain, "search_instance", None)
-    if own is not None:
-        return own(instance, candidates, budget, unique=unique, probs=probs)
-    return search(
-        layer,
-        layer.masks(candidates),
-        budget,
-        max_solutions=2 if unique else 1,
-        variable_order=variable_order,
-        value_order=value_order,
-    )

@@ -17,8 +17,12 @@ halted: verified
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from domains.base import Domain
 
 
 @dataclass
@@ -60,6 +64,8 @@ class Trace:
     givens: list[int] | None = field(default=None, repr=False)
     final_values: list[int] | None = field(default=None, repr=False)
     shape: tuple[int, ...] = ()
+    #: The domain that draws this trace (set by the solver; not part of the record's data).
+    drawer: Domain | None = field(default=None, repr=False, compare=False)
 
     def name(self, variable: int, value: int) -> str:
         var = self.variable_names[variable] if variable < len(self.variable_names) else str(variable)
@@ -94,22 +100,24 @@ class Trace:
             )
         return "\n".join(lines)
 
-    def plot(self, path: str, max_panels: int = 6):
-        """Draw the boards cycle by cycle to a PNG (see :mod:`hybrid_hrm.pictures`)."""
-        import domains
-
-        try:
-            custom = getattr(domains.get(self.domain), "draw_trace", None)
-        except LookupError:
-            custom = None
-        if custom is not None:
-            return custom(self, path)
+    def plot(self, path: str | Path, max_panels: int = 6) -> Path:
+        """Draw the boards cycle by cycle to a PNG (see :func:`hybrid_hrm.pictures.plot_trace`)."""
         from .pictures import plot_trace
 
-        return plot_trace(self, path, max_panels)
+        return plot_trace(self, self.drawer, path, max_panels)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("variable_names")
-        d.pop("value_names")
-        return d
+        """JSON-ready form: the cycles, search and halt reason (names and the drawer left out)."""
+        skip = {"variable_names", "value_names", "drawer"}
+        return {
+            f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in skip
+        }
+
+
+def _plain(value: Any) -> Any:
+    """Records as dicts, the rest as it is (what :func:`dataclasses.asdict` does to a field)."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (CycleRecord, SearchRecord)):
+        return asdict(value)
+    return value

@@ -27,6 +27,8 @@ class Status(str, enum.Enum):
     UNSOLVABLE = "unsolvable"
     BUDGET_EXHAUSTED = "budget_exhausted"
     MULTIPLE_SOLUTIONS = "multiple_solutions"
+    #: The network alone answered, and the verifier rejected the answer (mode ``neural``).
+    ANSWER_REJECTED = "answer_rejected"
 
     def __str__(self) -> str:  # print "solved", not "Status.SOLVED"
         return self.value

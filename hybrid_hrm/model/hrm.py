@@ -37,8 +37,8 @@ from torch import nn
 from solvers.errors import ConfigError
 
 from .layers import Reasoner, Rotary
+from .options import L_MIXERS, POSITIONS, RECURSIONS
 
-POSITIONS = ("rope", "learned", "groups", "none")
 #: Logit given to values outside the candidates (exp underflows to exactly 0 in fp16/fp32).
 MASKED_LOGIT = -3.0e4
 
@@ -84,9 +84,9 @@ class HRMConfig:
             raise ConfigError(f"positions must be one of {', '.join(POSITIONS)}, got {self.positions!r}")
         if self.positions == "groups" and self.num_groups < 1:
             raise ConfigError("positions='groups' needs num_groups >= 1")
-        if self.recursion not in ("hrm", "trm"):
+        if self.recursion not in RECURSIONS:
             raise ConfigError(f"recursion must be 'hrm' or 'trm', got {self.recursion!r}")
-        if self.l_mixer not in ("attention", "conv"):
+        if self.l_mixer not in L_MIXERS:
             raise ConfigError(f"l_mixer must be 'attention' or 'conv', got {self.l_mixer!r}")
         if self.l_mixer == "conv" and self.grid_height * self.grid_width != self.num_variables:
             raise ConfigError(

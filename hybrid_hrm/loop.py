@@ -1,0 +1,283 @@
+"""The hybrid loop: H proposes subgoals, the symbolic layer verifies and prunes, L refines.
+
+One bridge *cycle* is one segment of the HRM (its L steps and H steps) on
+the current candidate arrays of a batch of instances:
+
+1. the proposal head's most confident undecided variables, with their best
+   values, are the **subgoals** (at most ``subgoals_per_cycle``, each above
+   ``min_confidence``);
+2. the symbolic layer **verifies** each: a value no longer among its
+   variable's candidates is rejected with the violated constraint as the
+   reason (a layer may refuse more, :meth:`~solvers.base.SymbolicLayer.check_subgoal`);
+   an accepted one is committed and **propagated**;
+3. a commit that leads to a contradiction is **backed out** and its value
+   marked refuted (chronological backtracking over the commits, so every
+   refutation is sound relative to the commits still standing);
+4. the new candidates go back to the network, whose L-module **refines**
+   under them in the next cycle.
+
+An instance halts as soon as the verifier passes a complete assignment, or
+when propagation proves it unsolvable, or when the Q-head or the cycle
+budget says so.  :class:`HybridLoop` holds no answer itself: the bridge
+turns each :class:`Run` into a verified result.
+
+Examples
+--------
+>>> import domains
+>>> from hybrid_hrm.bridge import BridgeConfig
+>>> from hybrid_hrm.policy import UniformPolicy
+>>> sudoku = domains.get("sudoku")
+>>> loop = HybridLoop(sudoku, BridgeConfig(max_cycles=4))
+>>> run = loop.start(sudoku.parse("1..." "..2." ".3.." "...4"))
+>>> loop.cycles([run], UniformPolicy(0), Budget())
+>>> run.status.value, len(run.trace.cycles) >= 1
+('solved', True)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from domains.base import Domain, Instance
+from solvers.base import Budget, SymbolicLayer, masks_to_candidates
+from solvers.errors import Status
+from solvers.search import search as plain_search
+
+from .policy import Policy
+from .result import SolvedBy, SolveStats
+from .symbolic import new_trace
+from .trace import CycleRecord, Trace
+
+if TYPE_CHECKING:
+    from .bridge import BridgeConfig
+
+
+@dataclass(eq=False)
+class Run:
+    """Loop state of one instance: its candidates (bitmasks), commits, trace and counters."""
+
+    instance: Instance
+    layer: SymbolicLayer  # the instance's own layer (structure may differ per instance)
+    masks: list[int]
+    root: list[int]  # candidates at the root: the givens propagated, plus refutations proven there
+    trace: Trace
+    stats: SolveStats
+    trail: list[tuple[list[int], int, int]] = field(default_factory=list)  # (masks before, variable, value)
+    status: Status | None = None
+    values: np.ndarray | None = None
+    reason: str = ""
+    halted: str = ""
+    probs: np.ndarray | None = None
+    last_pred: np.ndarray | None = None
+
+    @property
+    def decided(self) -> int:
+        return sum(1 for m in self.masks if m and not m & (m - 1))
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A subgoal H proposed: ``variable=value`` with the proposal head's confidence."""
+
+    variable: int
+    value: int
+    confidence: float
+
+
+class HybridLoop:
+    """The loop of one domain under one :class:`~hybrid_hrm.bridge.BridgeConfig` (see the module docstring)."""
+
+    def __init__(self, domain: Domain, config: BridgeConfig) -> None:
+        self.domain = domain
+        self.config = config
+
+    # ------------------------------------------------------------------ start
+    def start(self, instance: Instance) -> Run:
+        """Check and propagate the givens; a run already decided gets its status."""
+        layer = self.domain.layer(instance)
+        masks = layer.masks(instance.candidates)
+        run = Run(instance, layer, masks, masks, new_trace(self.domain, instance), SolveStats())
+        givens = self.domain.verify(instance, instance.givens)
+        if not givens.consistent:
+            run.status, run.reason = Status.UNSOLVABLE, f"contradictory givens: {givens.violations[0].reason}"
+        elif not layer.propagate(run.masks):
+            run.status, run.reason = Status.UNSOLVABLE, "propagation of the givens reached a contradiction"
+        else:
+            run.root = list(run.masks)
+            self._check_complete(run)
+            if run.status is Status.SOLVED:
+                run.stats.solved_by = SolvedBy.PROPAGATION
+        if run.status is not None:
+            run.trace.halt_reason = run.reason or "solved by propagation"
+        return run
+
+    def probe(self, run: Run, budget: Budget) -> None:
+        """A short plain search before the network; settles the easy puzzles."""
+        limit = self.config.probe_nodes
+        if budget.max_nodes is not None:
+            limit = min(limit, budget.max_nodes)
+        result = plain_search(run.layer, run.root, Budget(max_nodes=limit, max_seconds=budget.max_seconds))
+        run.stats.search_nodes += result.nodes
+        if result.status is Status.SOLVED:
+            run.status, run.values = Status.SOLVED, np.array(result.values)
+            run.stats.solved_by = SolvedBy.SEARCH
+            run.trace.halt_reason = f"solved by a {result.nodes}-node search before the network was needed"
+        elif result.status is Status.UNSOLVABLE:
+            run.status, run.reason = Status.UNSOLVABLE, "no solution: a short search exhausted every candidate"
+            run.trace.halt_reason = run.reason
+
+    # ----------------------------------------------------------------- cycles
+    def cycles(self, active: list[Run], policy: Policy, budget: Budget) -> None:
+        """Run up to ``max_cycles`` cycles on a batch; each run leaves solved, unsolvable or halted."""
+        if not active:
+            return
+        K = active[0].instance.num_values
+        deadline = None if budget.max_seconds is None else time.perf_counter() + budget.max_seconds
+        tokens_all = self.domain.encode_batch(np.stack([r.instance.givens for r in active]))
+        index = np.arange(len(active))
+        state = None
+        for cycle in range(1, self.config.max_cycles + 1):
+            if not len(index) or (deadline is not None and time.perf_counter() > deadline):
+                break
+            cand = np.stack([masks_to_candidates(active[i].masks, K) for i in index])
+            step = policy.step(tokens_all[index], cand, state)
+            keep = []
+            for j, i in enumerate(index):
+                run = active[i]
+                run.stats.network_calls += 1
+                run.stats.cycles = cycle
+                run.probs = step.probs[j]
+                self.cycle(run, step.probs[j], step.confidence[j], cycle, budget)
+                if run.status is None and self.config.q_halt and step.halt[j]:
+                    run.halted = f"Q-head halted after cycle {cycle}"
+                if run.status is None and not run.halted:
+                    keep.append(j)
+            index = index[keep]
+            state = policy.select(step.state, np.array(keep, dtype=np.int64))
+        for run in active:
+            if run.status is None and not run.halted:
+                run.halted = f"cycle budget ({self.config.max_cycles}) spent"
+
+    def cycle(self, run: Run, probs: np.ndarray, confidence: np.ndarray, cycle: int, budget: Budget) -> None:
+        """One cycle of one run: propose, verify and commit, record."""
+        before = sum(m.bit_count() for m in run.masks)
+        pred = probs.argmax(-1)
+        undecided = np.array([bool(m & (m - 1)) for m in run.masks])
+        changed = 0 if run.last_pred is None else int(((pred != run.last_pred) & undecided).sum())
+        run.last_pred = pred
+        proposals = self.propose(pred, confidence, undecided)
+        accepted, rejected, backed = self.commit(run, proposals, budget)
+        run.stats.proposed += len(proposals)
+        run.stats.accepted += len(accepted)
+        run.stats.rejected += len(rejected)
+        run.stats.backed_out += len(backed)
+        if run.status is None:
+            self._check_complete(run)
+        after = sum(m.bit_count() for m in run.masks)
+        run.trace.cycles.append(
+            CycleRecord(
+                cycle=cycle,
+                proposed=[(p.variable, p.value, p.confidence) for p in proposals],
+                accepted=accepted,
+                rejected=rejected,
+                pruned=max(before - after, 0),
+                changed_by_l=changed,
+                decided=run.decided,
+                backed_out=backed,
+                candidate_counts=[m.bit_count() for m in run.masks],
+            )
+        )
+        if run.status is Status.SOLVED:
+            run.stats.solved_by = SolvedBy.LOOP
+            run.trace.halt_reason = f"verified complete and valid after cycle {cycle}"
+
+    def propose(self, pred: np.ndarray, confidence: np.ndarray, undecided: np.ndarray) -> list[Proposal]:
+        """The most confident undecided variables with their best values (the subgoals)."""
+        order = np.flatnonzero(undecided)
+        order = order[np.argsort(-confidence[order], kind="stable")]
+        return [
+            Proposal(int(v), int(pred[v]), float(confidence[v]))
+            for v in order[: self.config.subgoals_per_cycle]
+            if confidence[v] >= self.config.min_confidence
+        ]
+
+    def commit(
+        self, run: Run, proposals: list[Proposal], budget: Budget
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]], list[tuple[int, int]]]:
+        """Verify each subgoal; commit and propagate the accepted, back out contradictions.
+
+        Returns ``(accepted, rejected with reasons, backed out)``.
+        """
+        layer = run.layer
+        accepted, rejected, backed = [], [], []
+        for p in proposals:
+            v, k = p.variable, p.value
+            mask = run.masks[v]
+            why = self.reject_reason(run, v, k) if not mask >> k & 1 else layer.check_subgoal(run.masks, v, k)
+            if why:
+                rejected.append((v, k, why))
+                continue
+            if mask == 1 << k:
+                continue  # already implied by an earlier commit's propagation
+            if budget.max_nodes is not None and run.stats.search_nodes >= budget.max_nodes:
+                break
+            run.stats.search_nodes += 1
+            run.trail.append((list(run.masks), v, k))
+            run.masks[v] = 1 << k
+            if layer.propagate(run.masks, (v,)):
+                accepted.append((v, k))
+            else:
+                backed += self.backtrack(run)
+                if run.status is not None:
+                    break
+        return accepted, rejected, backed
+
+    def reject_reason(self, run: Run, v: int, k: int) -> str:
+        """Why ``v=k`` is not allowed: the violated constraint, or propagation."""
+        layer = run.layer
+        values = np.array([m.bit_length() - 1 if m and not m & (m - 1) else -1 for m in run.masks])
+        values[v] = k
+        reason = layer.explain_conflict(values, v)
+        if reason:
+            return reason
+        verdict = layer.verify(values, run.instance.candidates)
+        for violation in verdict.violations:
+            if v in violation.variables:
+                return violation.reason
+        allowed = ", ".join(layer.value_names[x] for x in range(layer.num_values) if run.masks[v] >> x & 1)
+        return f"{layer.variable_names[v]}={layer.value_names[k]} was removed by propagation (candidates: {allowed})"
+
+    def backtrack(self, run: Run) -> list[tuple[int, int]]:
+        """Undo commits until the refuted value leaves a consistent state."""
+        backed = []
+        while run.trail:
+            masks, v, k = run.trail.pop()
+            backed.append((v, k))
+            masks[v] &= ~(1 << k)  # refuted under the commits still standing
+            if masks[v] and run.layer.propagate(masks, None):
+                run.masks = masks
+                if not run.trail:
+                    run.root = list(masks)  # a proven refutation at the root
+                return backed
+        run.status = Status.UNSOLVABLE
+        run.reason = "every value was refuted: no solution"
+        run.trace.halt_reason = run.reason
+        return backed
+
+    def _check_complete(self, run: Run) -> None:
+        if all(m and not m & (m - 1) for m in run.masks):
+            values = np.array([m.bit_length() - 1 for m in run.masks])
+            if self.domain.verify(run.instance, values).valid:
+                run.status, run.values = Status.SOLVED, values
+
+
+def root_candidates(run: Run) -> np.ndarray:
+    """``[V, K]`` candidates at the run's root: sound for the instance, refutations included."""
+    return masks_to_candidates(run.root, run.instance.num_values)
+
+
+__all__ = ["HybridLoop", "Proposal", "Run", "root_candidates"]
