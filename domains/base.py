@@ -151,12 +151,6 @@ class Domain(abc.ABC):
         of ``template``'s shape whose givens are encoded in ``candidates [B, V, K]``."""
         return self.layer(template).verify_batch(values, candidates)
 
-    def variable_name(self, instance: Instance, variable: int) -> str:
-        return self.layer(instance).variable_names[variable]
-
-    def value_name(self, instance: Instance, value: int) -> str:
-        return self.layer(instance).value_names[value]
-
     def search(
         self,
         instance: Instance,

@@ -55,6 +55,7 @@ import numpy as np
 from solvers.base import UNASSIGNED, Budget, values_to_candidates
 from solvers.errors import ConfigError, InvalidPuzzleError
 from solvers.graph import OFF, ON, MazeLayer
+from solvers.graph_paths import shortest_path
 from solvers.search import SearchResult, ValueOrder, VariableOrder
 
 from .base import Domain, Instance, PuzzleRecord, TrainingPreset, apply_symmetry
@@ -253,7 +254,7 @@ class MazeDomain(Domain):
         start, goal = endpoints(instance)
         ends = (start, goal) if cand[start, ON] and cand[goal, ON] else None
         prefer = None if probs is None else np.asarray(probs, dtype=np.float64)[:, ON]
-        return layer.shortest_path(cand, budget or Budget(), ends=ends, prefer=prefer, unique=max_solutions > 1)
+        return shortest_path(layer, cand, budget or Budget(), ends=ends, prefer=prefer, unique=max_solutions > 1)
 
     # ------------------------------------------------------------ generator
     def generate(

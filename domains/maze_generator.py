@@ -23,6 +23,8 @@ import numpy as np
 
 from solvers.base import UNASSIGNED, values_to_candidates
 from solvers.graph import OFF, ON, MazeLayer
+from solvers.graph_analysis import analyse, distances
+from solvers.graph_paths import count_paths, shortest_path
 
 from .base import Instance
 
@@ -83,7 +85,7 @@ def _far_ends(
     """A random open start and a random goal more than ``min_path`` path cells away (``None``: no such goal)."""
     cells = np.flatnonzero(flat)
     start = int(rng.choice(cells))
-    steps = np.array(layer.distances(start, flat.tolist()))
+    steps = np.array(distances(layer, start, flat.tolist()))
     far = np.flatnonzero(steps + 1 > min_path)
     if not far.size:
         return None
@@ -100,11 +102,11 @@ def _with_path(
     start, goal = ends
     givens = np.where(flat, UNASSIGNED, OFF).astype(np.int64)
     givens[[start, goal]] = ON
-    analysis = layer.analyse(flat.tolist(), [start, goal], ends=(start, goal))
-    paths = layer.count_paths(analysis)
+    analysis = analyse(layer, flat.tolist(), [start, goal], ends=(start, goal))
+    paths = count_paths(layer, analysis)
     if unique and paths != 1:
         return None
-    result = layer.shortest_path(values_to_candidates(givens, 2), None, ends=(start, goal))
+    result = shortest_path(layer, values_to_candidates(givens, 2), None, ends=(start, goal))
     solution = np.array(result.values, dtype=np.int64)
     meta = {"start": start, "goal": goal, "path_cells": analysis.dist + 1, "path_count": paths}
     return Instance(domain, (layer.height, layer.width), givens, values_to_candidates(givens, 2), solution, meta)

@@ -23,6 +23,8 @@ from typing import Iterator
 
 from solvers.errors import InvalidPuzzleError
 
+from .text import as_text
+
 #: Largest maze accepted (cells).
 MAX_CELLS = 40_000
 
@@ -36,15 +38,7 @@ def maze_rows(text: str) -> list[str]:
     solvers.errors.InvalidPuzzleError: a one-line maze without '/' must be square, got 2 characters; \
 separate rows with '/' or newlines
     """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidPuzzleError("maze is not UTF-8 text") from None
-    if not isinstance(text, str):
-        raise InvalidPuzzleError(f"a maze must be text, got {type(text).__name__}")
-    if len(text) > 4 * MAX_CELLS:
-        raise InvalidPuzzleError(f"maze text too long ({len(text)} characters)")
+    text = as_text(text, "maze", 4 * MAX_CELLS)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     while lines and lines[0] == "":
         lines.pop(0)

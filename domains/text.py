@@ -22,8 +22,10 @@ from solvers.errors import InvalidPuzzleError
 MAX_TEXT = 100_000
 
 
-def as_text(text: Any) -> str:
+def as_text(text: Any, what: str = "puzzle", max_length: int = MAX_TEXT) -> str:
     """The puzzle as ``str`` (UTF-8 bytes accepted), or :class:`~solvers.errors.InvalidPuzzleError`.
+
+    ``what`` names the thing in the messages (``"maze"``); ``max_length`` bounds it.
 
     >>> as_text(b"\\xff")
     Traceback (most recent call last):
@@ -34,11 +36,11 @@ def as_text(text: Any) -> str:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidPuzzleError("puzzle is not UTF-8 text") from None
+            raise InvalidPuzzleError(f"{what} is not UTF-8 text") from None
     if not isinstance(text, str):
-        raise InvalidPuzzleError(f"a puzzle must be text, got {type(text).__name__}")
-    if len(text) > MAX_TEXT:
-        raise InvalidPuzzleError(f"puzzle text too long ({len(text)} characters)")
+        raise InvalidPuzzleError(f"a {what} must be text, got {type(text).__name__}")
+    if len(text) > max_length:
+        raise InvalidPuzzleError(f"{what} text too long ({len(text)} characters)")
     return text
 
 

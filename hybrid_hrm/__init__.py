@@ -12,9 +12,6 @@ Heavy modules (torch) load on first use, so ``import hybrid_hrm`` is cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from .errors import (
     CheckpointError,
     ConfigError,
@@ -23,6 +20,7 @@ from .errors import (
     Status,
     UnknownDomainError,
 )
+from .lazy import lazy_exports
 from .result import SolveResult, SolveStats
 
 __version__ = "0.1.0"
@@ -33,13 +31,13 @@ _LAZY = {
     "solve": "hybrid_hrm.bridge",
     "HRM": "hybrid_hrm.model",
     "HRMConfig": "hybrid_hrm.model",
+    "Budget": "solvers.base",
+    "Mode": "hybrid_hrm.modes",
+    "MODES": "hybrid_hrm.modes",
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'hybrid_hrm' has no attribute {name!r}")
+__getattr__ = lazy_exports(_LAZY)
 
 
 __all__ = [

@@ -105,7 +105,6 @@ class HybridSolver:
         self.models = {(m.config.num_variables, m.config.num_values): m for m in models}
         self.model = models[0] if models else None
         self._policies: dict[tuple[int, int], Policy] = {}
-        self.device_name = device
         if models:
             from .model import resolve_device
             from .policy import NetworkPolicy

@@ -45,15 +45,6 @@ def setup(device: str = "auto") -> DistInfo:
     return DistInfo(dist.get_rank(), dist.get_world_size(), dev)
 
 
-def mean_across_ranks(value: float, info: DistInfo) -> float:
-    """Average a scalar over ranks (for logging)."""
-    if not info.enabled:
-        return value
-    t = torch.tensor([value], dtype=torch.float64, device=info.device)
-    dist.all_reduce(t)
-    return float(t.item()) / info.world_size
-
-
 def barrier(info: DistInfo) -> None:
     if info.enabled:
         dist.barrier()

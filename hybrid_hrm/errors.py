@@ -1,6 +1,7 @@
 """The package's typed errors (re-exported from the torch-free :mod:`solvers.errors`)."""
 
-from solvers.errors import (  # noqa: F401
+from solvers import errors as _errors
+from solvers.errors import (  # noqa: F401  (re-exported)  # noqa: F401
     BudgetExhausted,
     CheckpointError,
     ConfigError,
@@ -13,15 +14,4 @@ from solvers.errors import (  # noqa: F401
     UnsupportedError,
 )
 
-__all__ = [
-    "Status",
-    "BudgetExhausted",
-    "HybridHRMError",
-    "InvalidPuzzleError",
-    "UnknownDomainError",
-    "ConfigError",
-    "CheckpointError",
-    "TrainingError",
-    "UnsupportedError",
-    "SoundnessError",
-]
+__all__ = list(_errors.__all__)

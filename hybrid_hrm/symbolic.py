@@ -23,7 +23,7 @@ import numpy as np
 from domains.base import Domain, Instance
 from solvers.base import Budget
 from solvers.errors import Status
-from solvers.search import ValueOrder, VariableOrder
+from solvers.search import SearchResult, ValueOrder, VariableOrder
 
 from .modes import Guide
 from .result import SolvedBy, SolveResult, SolveStats, unsolved_result, verified_result
@@ -73,15 +73,8 @@ def solve_symbolic(
     givens_verdict = domain.verify(instance, instance.givens)
     if not givens_verdict.consistent:
         stats.seconds += time.perf_counter() - start
-        return unsolved_result(
-            domain,
-            instance,
-            Status.UNSOLVABLE,
-            mode=mode,
-            trace=trace,
-            stats=stats,
-            reason=f"contradictory givens: {givens_verdict.violations[0].reason}",
-        )
+        reason = f"contradictory givens: {givens_verdict.violations[0].reason}"
+        return unsolved_result(domain, instance, Status.UNSOLVABLE, mode=mode, trace=trace, stats=stats, reason=reason)
     cand = instance.candidates if candidates is None else candidates
     result = domain.search(
         instance,
@@ -93,26 +86,20 @@ def solve_symbolic(
         probs=probs,
     )
     stats.search_nodes += result.nodes
-    trace.search = SearchRecord(
-        nodes=result.nodes,
-        backtracks=result.backtracks,
-        seconds=result.seconds,
-        status=result.status.value,
-        guide=str(guide),
-    )
+    trace.search = SearchRecord(result.nodes, result.backtracks, result.seconds, result.status.value, str(guide))
     stats.seconds += time.perf_counter() - start
+    return _search_result(domain, instance, result, mode, trace, stats)
+
+
+def _search_result(
+    domain: Domain, instance: Instance, result: SearchResult, mode: str, trace: Trace, stats: SolveStats
+) -> SolveResult:
+    """The solve's result from the search's: a verified answer, or why there is none."""
     if result.status in (Status.SOLVED, Status.MULTIPLE_SOLUTIONS):
         stats.solved_by = SolvedBy.SEARCH if result.nodes else SolvedBy.PROPAGATION
         reason = "more than one solution; this is one of them" if result.status is Status.MULTIPLE_SOLUTIONS else ""
         return verified_result(
-            domain,
-            instance,
-            result.values,
-            mode=mode,
-            status=result.status,
-            trace=trace,
-            stats=stats,
-            reason=reason,
+            domain, instance, result.values, mode=mode, status=result.status, trace=trace, stats=stats, reason=reason
         )
     reason = (
         "no solution: the search exhausted every candidate"

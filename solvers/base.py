@@ -218,8 +218,13 @@ class LayerDefaults:
             if self.propagate(masks):
                 cand[b] = self.candidates(masks)
             else:
-                cand[b], dead[b] = False, True
+                dead[b] = True
+                self.mark_contradiction(cand[b], masks)
         return (cand[0], dead[:1]) if single else (cand, dead)
+
+    def mark_contradiction(self, row: np.ndarray, masks: list[int]) -> None:
+        """Mark a contradictory instance's ``[V, K]`` candidates in place (default: no candidate at all)."""
+        row[:] = False
 
     def verify_batch(self, values: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
         values = np.asarray(values)

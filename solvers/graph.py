@@ -77,7 +77,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .base import Budget, LayerDefaults, Verdict
+from .base import LayerDefaults, Verdict
 from .errors import ConfigError
 from .graph_analysis import (
     OFF,
@@ -87,14 +87,10 @@ from .graph_analysis import (
     VALUE_NAMES,
     Analysis,
     MazeGrid,
-    Meter,
     analyse,
-    distances,
     same_distance,
 )
-from .graph_paths import count_paths, shortest_path
 from .graph_verify import open_cell_graph, verify_assignment, verify_paths_batch
-from .search import SearchResult
 
 
 def maze_candidates(rows: Sequence[str]) -> np.ndarray:
@@ -153,41 +149,6 @@ class MazeLayer(MazeGrid, LayerDefaults):
         return self._groups
 
     # ----------------------------------------------- analysis and path finding
-    def distances(self, source: int, open_: Sequence[bool], meter: Meter | None = None) -> list[int]:
-        """Breadth-first steps from ``source`` (:func:`~solvers.graph_analysis.distances`)."""
-        return distances(self, source, open_, meter)
-
-    def analyse(
-        self,
-        open_: Sequence[bool],
-        fixed: Sequence[int],
-        ends: tuple[int, int] | None = None,
-        meter: Meter | None = None,
-        among: Sequence[int] | None = None,
-    ) -> Analysis:
-        """Shortest paths through every ``fixed`` cell (:func:`~solvers.graph_analysis.analyse`)."""
-        return analyse(self, open_, fixed, ends, meter, among)
-
-    def count_paths(self, analysis: Analysis) -> int:
-        """Number of shortest paths through every fixed cell (:func:`~solvers.graph_paths.count_paths`)."""
-        return count_paths(self, analysis)
-
-    def shortest_path(
-        self,
-        candidates: np.ndarray,
-        budget: Budget | None = None,
-        *,
-        ends: tuple[int, int] | None = None,
-        prefer: np.ndarray | None = None,
-        unique: bool = False,
-    ) -> SearchResult:
-        """A shortest path through every fixed cell by A* (:func:`~solvers.graph_paths.shortest_path`).
-
-        >>> MazeLayer(2, 3).shortest_path(maze_candidates(["S  ", "  G"]), unique=True).status.value
-        'multiple_solutions'
-        """
-        return shortest_path(self, candidates, budget, ends=ends, prefer=prefer, unique=unique)
-
     def to_networkx(self, candidates: np.ndarray) -> Any:
         """The networkx grid graph of the open cells (:func:`~solvers.graph_verify.open_cell_graph`).
 
@@ -208,7 +169,7 @@ class MazeLayer(MazeGrid, LayerDefaults):
         last = self._last
         if last is not None and last[0] == key:
             return last[1]
-        result = self.analyse(open_, fixed, among=among)
+        result = analyse(self, open_, fixed, among=among)
         self._last = (key, result)
         return result
 
@@ -278,38 +239,41 @@ class MazeLayer(MazeGrid, LayerDefaults):
         'r1c3 lies on every shortest path from S to G'
         """
         name = self.variable_names[variable]
-        mask = masks[variable]
-        if value == ON:
-            if not mask & ON_BIT:
+        if value not in (ON, OFF):
+            return f"{name} has no value {value}"
+        if not masks[variable] >> value & 1:
+            if value == ON:
                 return f"{name} is a wall or ruled out"
-            an = self._analyse_masks(masks)
-            if not an.ok:
-                return f"the committed cells already conflict: {an.reason}"
-            if an.ends is None:
-                return None
-            fx, fy = an.from_x[variable], an.from_y[variable]
-            if fx < 0 or fy < 0:
-                return f"{name} is unreachable from S"
-            if fx + fy > an.dist:
-                return f"{name} is a detour of {fx + fy - an.dist} steps"
-            if variable not in an.levels[fx]:
-                other = an.waypoint_at[fx]
-                if other >= 0:
-                    return same_distance(name, self.variable_names[other])
-                return f"no shortest path from S to G passes {name} and every committed cell"
+            return f"{name} must be on (S, G, or on every shortest path)"
+        an = self._analyse_masks(masks)
+        if not an.ok:
+            return f"the committed cells already conflict: {an.reason}"
+        return self._waypoint_refused(an, variable) if value == ON else self._wall_refused(an, variable)
+
+    def _waypoint_refused(self, an: Analysis, variable: int) -> str | None:
+        """Why ``variable`` cannot be on a shortest path through the committed cells (``None``: it can)."""
+        if an.ends is None:
             return None
-        if value == OFF:
-            if not mask & OFF_BIT:
-                return f"{name} must be on (S, G, or on every shortest path)"
-            an = self._analyse_masks(masks)
-            if not an.ok:
-                return f"the committed cells already conflict: {an.reason}"
-            if an.levels is not None:
-                fx = an.from_x[variable]
-                if 0 <= fx <= an.dist and an.levels[fx] == [variable]:
-                    return f"{name} lies on every shortest path from S to G"
-            return None
-        return f"{name} has no value {value}"
+        name = self.variable_names[variable]
+        fx, fy = an.from_x[variable], an.from_y[variable]
+        if fx < 0 or fy < 0:
+            return f"{name} is unreachable from S"
+        if fx + fy > an.dist:
+            return f"{name} is a detour of {fx + fy - an.dist} steps"
+        if variable not in an.levels[fx]:
+            other = an.waypoint_at[fx]
+            if other >= 0:
+                return same_distance(name, self.variable_names[other])
+            return f"no shortest path from S to G passes {name} and every committed cell"
+        return None
+
+    def _wall_refused(self, an: Analysis, variable: int) -> str | None:
+        """Why ``variable`` cannot be off (``None``: it can): it lies on every shortest path."""
+        if an.levels is not None:
+            fx = an.from_x[variable]
+            if 0 <= fx <= an.dist and an.levels[fx] == [variable]:
+                return f"{self.variable_names[variable]} lies on every shortest path from S to G"
+        return None
 
     # ----------------------------------------------------------------- batch
     def prune_with_status(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -326,25 +290,15 @@ class MazeLayer(MazeGrid, LayerDefaults):
         >>> layer.prune_with_status(maze_candidates(["S#G"]))[1].tolist()
         [True]
         """
-        cand = np.array(candidates, dtype=bool, copy=True)
-        single = cand.ndim == 2
-        if single:
-            cand = cand[None]
-        if cand.shape[1:] != (self.num_variables, 2):
-            raise ConfigError(f"expected candidates [B, {self.num_variables}, 2], got {list(cand.shape)}")
-        dead = np.zeros(cand.shape[0], dtype=bool)
-        for b in range(cand.shape[0]):
-            masks = self.masks(cand[b])
-            if self.propagate(masks):
-                cand[b] = self.candidates(masks)
-            else:
-                dead[b] = True
-                an = self._analyse_masks(masks)
-                marked = list(an.culprits) or [v for v, m in enumerate(masks) if m == ON_BIT][:1] or [0]
-                cand[b, marked] = False
-        if single:
-            return cand[0], dead[:1]
-        return cand, dead
+        if np.shape(candidates)[-2:] != (self.num_variables, 2):
+            raise ConfigError(f"expected candidates [B, {self.num_variables}, 2], got {list(np.shape(candidates))}")
+        return super().prune_with_status(candidates)
+
+    def mark_contradiction(self, row: np.ndarray, masks: list[int]) -> None:
+        """Clear the cells the contradiction involves (or the first endpoint), not the whole maze."""
+        an = self._analyse_masks(masks)
+        marked = list(an.culprits) or [v for v, m in enumerate(masks) if m == ON_BIT][:1] or [0]
+        row[marked] = False
 
     def verify_batch(self, values: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
         """``[B]``: is each complete assignment a shortest path of its row's maze?

@@ -11,7 +11,7 @@ Examples
 >>> layer = MazeLayer(2, 2)
 >>> shortest_path(layer, maze_candidates(["S ", " G"])).values
 [1, 1, 0, 1]
->>> count_paths(layer, layer.analyse([True] * 4, [0, 3]))
+>>> count_paths(layer, analyse(layer, [True] * 4, [0, 3]))
 2
 """
 
@@ -143,7 +143,7 @@ def count_paths(grid: MazeGrid, analysis: Analysis) -> int:
 
     >>> from solvers.graph import MazeLayer
     >>> layer = MazeLayer(3, 3)
-    >>> count_paths(layer, layer.analyse([True] * 9, [0, 8]))
+    >>> count_paths(layer, analyse(layer, [True] * 9, [0, 8]))
     6
     """
     if not analysis.ok or analysis.levels is None:

@@ -6,16 +6,12 @@ choices) reads without importing torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ..lazy import lazy_exports
 
 _EXPORTS = ("HRM", "HRMConfig", "HRMOutput", "HRMState", "MASKED_LOGIT", "resolve_device")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module("hybrid_hrm.model.hrm"), name)
-    raise AttributeError(f"module 'hybrid_hrm.model' has no attribute {name!r}")
+__getattr__ = lazy_exports({name: "hybrid_hrm.model.hrm" for name in _EXPORTS})
 
 
 __all__ = list(_EXPORTS)

@@ -14,8 +14,7 @@ Names load on first use, so the command line reads the options without torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ..lazy import lazy_exports
 
 #: Public names and the submodule each lives in.
 _EXPORTS = {
@@ -30,10 +29,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"hybrid_hrm.train.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'hybrid_hrm.train' has no attribute {name!r}")
+__getattr__ = lazy_exports({name: f"hybrid_hrm.train.{module}" for name, module in _EXPORTS.items()})
 
 
 __all__ = list(_EXPORTS)
