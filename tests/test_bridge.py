@@ -46,6 +46,8 @@ def test_every_solved_result_passes_the_verifier(sudoku, solver4, seed, corrupt)
         if r.status is Status.SOLVED:
             assert sudoku.verify(inst, r.values).valid
             assert sudoku.parse(r.solution).givens.tolist() == r.values.tolist()
+        else:  # no answer is handed out unless the verifier passed it
+            assert not r.solution
         if truth.status is Status.UNSOLVABLE:
             assert r.status is not Status.SOLVED
     if truth.status is Status.SOLVED:  # complete: with search, a solvable puzzle is solved
@@ -95,23 +97,30 @@ def test_q_head_halting_and_symbolic_halting(sudoku):
     model = random_model(1)
     with torch.no_grad():
         model.q_head.bias.fill_(5.0)  # the Q-head says "halt" at once
-    solver = HybridSolver("sudoku", model, BridgeConfig(max_cycles=5, min_confidence=0.0), device="cpu")
+    # One subgoal per cycle: after cycle 1 at most 3 cells are fixed (2 givens + 1 subgoal), and a 4x4
+    # Sudoku needs 4 clues for one completion, so sound propagation cannot finish it: only the Q-head stops it.
+    solver = HybridSolver("sudoku", model, BridgeConfig(max_cycles=5, min_confidence=0.0, subgoals_per_cycle=1),
+                          device="cpu")
     [inst] = sudoku.generate(np.random.default_rng(3), size=4)
     open_inst = sudoku.with_givens(inst, np.where(np.arange(16) < 2, inst.solution, -1))
     r = solver.solve(open_inst, mode="hybrid-nosearch")
-    assert r.stats.cycles == 1
-    if r.status is not Status.SOLVED:
-        assert "Q-head halted after cycle 1" in r.trace.halt_reason
+    assert r.stats.cycles == 1 and r.status is not Status.SOLVED
+    assert "Q-head halted after cycle 1" in r.trace.halt_reason
+    # Two completions that differ on four cells (r1c1, r1c3, r2c1, r2c3 swap 1 and 3): propagation alone
+    # is stuck, and any one accepted subgoal there decides the rest, so the loop (not the search) solves it
+    # in cycle 1 and must stop at once, without the Q-head, well before max_cycles.
+    deadly = ".2.4.4.221434321"
     no_q = HybridSolver(
         "sudoku",
         model,
         BridgeConfig(max_cycles=5, q_halt=False, min_confidence=0.0, subgoals_per_cycle=16, probe_nodes=0),
         device="cpu",
     )
-    r = no_q.solve(open_inst, mode="hybrid")
-    assert r.status is Status.SOLVED
-    if r.trace.search is None:  # solved by the loop: it stopped as soon as it was verified
-        assert r.stats.cycles < 5 and "verified" in r.trace.halt_reason
+    assert sudoku.solve(sudoku.parse(deadly), max_solutions=2).status is Status.MULTIPLE_SOLUTIONS
+    for mode in ("hybrid", "hybrid-nosearch"):
+        r = no_q.solve(deadly, mode=mode)
+        assert r.status is Status.SOLVED and sudoku.verify(sudoku.parse(deadly), r.values).valid
+        assert r.trace.search is None and r.stats.cycles == 1 and "verified" in r.trace.halt_reason
 
 
 def test_uniqueness_is_reported(sudoku, solver4):

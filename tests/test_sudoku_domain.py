@@ -111,15 +111,21 @@ def test_generator_gives_unique_solutions(sudoku, generated9):
         r = sudoku.solve(inst, max_solutions=2)
         assert r.status is Status.SOLVED  # exactly one solution
         assert r.values == inst.solution.tolist()
-        assert inst.meta["guesses"] >= 0
+        # The recorded difficulty is the guess count of the default search on that puzzle.
+        assert inst.meta["guesses"] == sudoku.solve(inst).nodes
 
 
 def test_generator_respects_difficulty(sudoku):
     rng = np.random.default_rng(1)
     puzzles = sudoku.generate(rng, count=2, size=9, min_guesses=1, max_attempts=400)
     assert puzzles and all(sudoku.solve(p).nodes >= 1 for p in puzzles)
+    assert all(p.meta["guesses"] == sudoku.solve(p).nodes for p in puzzles)
     easy = sudoku.generate(rng, count=2, size=4, max_guesses=0)
-    assert all(sudoku.solve(p).nodes == 0 for p in easy)
+    assert easy and all(sudoku.solve(p).nodes == 0 and p.meta["guesses"] == 0 for p in easy)
+    # A top1465 puzzle is beyond propagation: the search guesses, and its answer verifies.
+    hard = sudoku.parse(HARD)
+    r = sudoku.solve(hard)
+    assert r.status is Status.SOLVED and r.nodes > 0 and sudoku.verify(hard, np.asarray(r.values)).valid
 
 
 @settings(max_examples=25, deadline=None)
