@@ -183,12 +183,19 @@ def save_training_checkpoint(
         _atomic_write_bytes(ckpt_root / "latest", name.encode())
         # The run's inference model, next to the checkpoints (what from_pretrained takes).
         save_model(inference_model, run_dir / "model.safetensors", meta)
-        for old in sorted(p for p in ckpt_root.glob("step-*") if p.is_dir())[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
+        _rotate(ckpt_root, final, keep)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)  # a full disk must not leave half a checkpoint behind
         raise CheckpointError(f"cannot write checkpoint in {run_dir}: {exc.strerror or exc}") from None
     return final
+
+
+def _rotate(ckpt_root: Path, newest: Path, keep: int) -> None:
+    """Keep ``newest`` (what ``latest`` names) and the ``keep - 1`` checkpoints just before it."""
+    older = sorted(p for p in ckpt_root.glob("step-*") if p.is_dir() and p.name < newest.name)
+    stale = [p for p in ckpt_root.glob("step-*") if p.is_dir() and p.name > newest.name]  # another run's
+    for old in older[: max(len(older) - (keep - 1), 0)] + stale:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def latest_checkpoint(run_dir: str | Path) -> Path | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import typing
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -35,7 +36,6 @@ MODEL_OPTIONS: tuple[tuple[str, type, tuple[str, ...] | None, str], ...] = (
     ("positions", str, POSITIONS, "position encoding"),
     ("l_mixer", str, L_MIXERS, "how L mixes tokens (conv: grid domains)"),
 )
-_RUN_ONLY = ("out", "resume", "quiet")
 
 
 def _base_type(hint: Any) -> type:
@@ -67,6 +67,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
                        help=f"{text} (default: the domain's preset)")
     p.add_argument("--out", default=None, help="run directory (default: runs/<domain><size>)")
     p.add_argument("--resume", action="store_true", help="continue from the run directory's latest checkpoint")
+    p.add_argument("--force", action="store_true", help="replace the run an existing --out directory holds")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -99,8 +100,17 @@ def main_from_args(args: argparse.Namespace) -> int:
     from .trainer import Trainer
 
     config = config_from_args(args)
-    trainer = Trainer(config, args.out, resume=args.resume, progress=not args.quiet)
+    trainer = Trainer(config, args.out, resume=args.resume, progress=not args.quiet, force=args.force)
     result = trainer.run()
+    if result.get("interrupted"):
+        if trainer.info.is_main:
+            print(
+                f"interrupted ({result['interrupted']}) after step {result['steps']}: checkpoint saved in "
+                f"{args.out}/checkpoints; add --resume to the same command to continue from step {result['steps']}",
+                file=sys.stderr,
+            )
+        dist_utils.teardown(trainer.info)
+        return 130 if result["interrupted"] == "SIGINT" else 143
     if trainer.info.is_main:
         ev = result["eval"]
         cells = (

@@ -30,6 +30,7 @@ from ..data import PuzzleSet, generate_puzzle_set, solved_puzzle_set, split
 from ..model import HRM
 from .config import TrainConfig, group_membership, model_config_for
 from .evaluate import evaluate, validation_score
+from .rundir import RunLog, StopSignals, prepare_run_dir
 from .step import BatchStep
 
 
@@ -58,20 +59,24 @@ def load_puzzles(domain: Domain, config: TrainConfig, cache_dir: Path, progress:
 class Trainer(BatchStep):
     """One training run: data, model, optimizer, checkpoints, validation (the batch math: :class:`BatchStep`)."""
 
-    def __init__(self, config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        out_dir: str | Path,
+        resume: bool = False,
+        progress: bool = True,
+        force: bool = False,
+    ) -> None:
         self.config = config
         self.out = Path(out_dir)
         self.info = dist_utils.setup(config.device)
         self.progress = progress and self.info.is_main
         if config.threads:
             torch.set_num_threads(config.threads)
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            probe = self.out / f".write-test-{self.info.rank}"
-            probe.write_bytes(b"ok")
-            probe.unlink()
-        except OSError as exc:
-            raise TrainingError(f"cannot write to output directory {self.out}: {exc.strerror or exc}") from None
+        prepare_run_dir(self.out, resume=resume, force=force, rank=self.info.rank)
+        self.log = RunLog(self.out / "log.jsonl", enabled=self.info.is_main)
+        #: Set when a signal stopped the run early (its name); the checkpoint then holds the last batch.
+        self.interrupted: str | None = None
         self.domain = domains.get(config.domain)
         torch.manual_seed(config.seed)
         puzzles = load_puzzles(self.domain, config, self.out / "cache", self.progress)
@@ -143,7 +148,7 @@ class Trainer(BatchStep):
     def _resume(self) -> None:
         latest = ckpt.latest_checkpoint(self.out)
         if latest is None:
-            return
+            raise TrainingError(f"--resume: {self.out} holds no checkpoint to continue from")
         state = ckpt.load_training_checkpoint(latest, self.model)
         saved = state.get("train_config", {})
         if saved.get("domain") != self.config.domain or saved.get("seed") != self.config.seed:
@@ -160,6 +165,8 @@ class Trainer(BatchStep):
                          "weights": best.state_dict()}
         if self.ema is not None and "ema" in state:
             self.ema.load_state_dict(state["ema"])
+        # Batches logged after this checkpoint are redone: the marker says so.
+        self.log.mark("resume", step=self.step, checkpoint=latest.name)
 
     def save(self) -> Path | None:
         if not self.info.is_main:
@@ -179,59 +186,73 @@ class Trainer(BatchStep):
 
     # --------------------------------------------------------------------- run
     def run(self) -> dict[str, Any]:
+        """Train until the step or time budget ends (or SIGINT/SIGTERM), checkpointing; then evaluate.
+
+        An interrupted run saves a checkpoint of its last batch and returns
+        ``{"interrupted": signal name, ...}`` without the final evaluation.
+        """
+        c = self.config
+        if self.step == 0:
+            self.log.mark("start", train_config=_jsonable(asdict(c)))
+        history: list[dict[str, Any]] = []
+        with self._progress_bar() as bar, StopSignals() as signals:
+            last_save = last_validation = time.perf_counter()
+            validate_every = c.validate_seconds
+            while not self._budget_done():
+                t0 = time.perf_counter()
+                metrics = self.train_batch()
+                self.elapsed += time.perf_counter() - t0
+                metrics["step"] = self.step
+                history.append(metrics)
+                self.log.write(metrics)
+                _show(bar, metrics)
+                if dist_utils.any_rank(signals.requested is not None, self.info):
+                    self.interrupted = signals.requested or "SIGTERM"
+                    break
+                if c.validate_seconds and time.perf_counter() - last_validation >= validate_every:
+                    began = time.perf_counter()
+                    self.validate()
+                    last_validation = time.perf_counter()
+                    # Validation stays under a fifth of the wall time, however slow it is (30x30 mazes).
+                    validate_every = max(c.validate_seconds, 4.0 * (last_validation - began))
+                due_by_steps = c.checkpoint_steps is not None and self.step % c.checkpoint_steps == 0
+                if due_by_steps or time.perf_counter() - last_save >= c.checkpoint_seconds:
+                    self.save()
+                    last_save = time.perf_counter()
+        return self._finish(history)
+
+    def _budget_done(self) -> bool:
+        c = self.config
+        if c.max_steps is not None and self.step >= c.max_steps:
+            return True
+        return c.minutes is not None and self.elapsed >= c.minutes * 60
+
+    def _progress_bar(self):
         from tqdm import tqdm
 
-        c = self.config
-        budget_s = None if c.minutes is None else c.minutes * 60
-        bar = tqdm(
-            total=c.max_steps,
+        return tqdm(
+            total=self.config.max_steps,
             initial=self.step,
             disable=not self.progress,
-            desc=f"train {c.domain}",
+            desc=f"train {self.config.domain}",
             unit="batch",
             file=sys.stderr,
             dynamic_ncols=True,
             mininterval=0.5 if sys.stderr.isatty() else 30.0,
         )
-        last_save = last_validation = time.perf_counter()
-        validate_every = c.validate_seconds
-        log_path = self.out / "log.jsonl"
-        history = []
-        while True:
-            if c.max_steps is not None and self.step >= c.max_steps:
-                break
-            if budget_s is not None and self.elapsed >= budget_s:
-                break
-            t0 = time.perf_counter()
-            metrics = self.train_batch()
-            self.elapsed += time.perf_counter() - t0
-            metrics["step"] = self.step
-            history.append(metrics)
-            if self.info.is_main:
-                with open(log_path, "a") as f:
-                    f.write(json.dumps(metrics) + "\n")
-            bar.update(1)
-            bar.set_postfix(
-                loss=f"{metrics['loss']:.3f}",
-                cell=f"{metrics['cell_acc']:.3f}",
-                exact=f"{metrics['exact']:.2f}",
-                refresh=False,
-            )
-            if c.validate_seconds and time.perf_counter() - last_validation >= validate_every:
-                began = time.perf_counter()
-                self.validate()
-                last_validation = time.perf_counter()
-                # Validation stays under a fifth of the wall time, however slow it is (30x30 mazes).
-                validate_every = max(c.validate_seconds, 4.0 * (last_validation - began))
-            due_by_steps = c.checkpoint_steps is not None and self.step % c.checkpoint_steps == 0
-            if due_by_steps or time.perf_counter() - last_save >= c.checkpoint_seconds:
-                self.save()
-                last_save = time.perf_counter()
-        bar.close()
-        if c.validate_seconds:
+
+    def _finish(self, history: list[dict[str, Any]]) -> dict[str, Any]:
+        """Save the last state; evaluate the final (and best validated) weights unless interrupted."""
+        c = self.config
+        if c.validate_seconds and not self.interrupted:
             self.validate()
         self.save()
-        result = {"steps": self.step, "seconds": self.elapsed, "history": history}
+        result: dict[str, Any] = {"steps": self.step, "seconds": self.elapsed, "history": history}
+        if self.interrupted:
+            self.log.mark("interrupted", step=self.step, signal=self.interrupted)
+            result["interrupted"] = self.interrupted
+            dist_utils.barrier(self.info)
+            return result
         if self.info.enabled:
             result["rank_checksums"] = self.rank_checksums()
         if self.info.is_main:
@@ -246,7 +267,7 @@ class Trainer(BatchStep):
         return result
 
     def validate(self) -> None:
-        """Score (:func:`_score`) the raw and EMA weights on the validation slice; save the best so far."""
+        """Score the raw and EMA weights on the validation slice (``validation_score``); save the best so far."""
         if not self.info.is_main or self.valid_set is None:
             return
         candidates = [("raw", self.model)] + ([("ema", self.ema)] if self.ema is not None else [])
@@ -268,6 +289,13 @@ class Trainer(BatchStep):
         gathered: list[Any] = [None] * self.info.world_size
         dist.all_gather_object(gathered, local)
         return gathered
+
+
+def _show(bar: Any, metrics: dict[str, Any]) -> None:
+    bar.update(1)
+    bar.set_postfix(
+        loss=f"{metrics['loss']:.3f}", cell=f"{metrics['cell_acc']:.3f}", exact=f"{metrics['exact']:.2f}", refresh=False
+    )
 
 
 def _jsonable(d: dict) -> dict:
