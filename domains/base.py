@@ -18,10 +18,9 @@ Examples
 from __future__ import annotations
 
 import abc
-import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Iterator, Mapping
+from typing import Any, ClassVar, Iterator, Mapping
 
 import numpy as np
 
@@ -29,6 +28,8 @@ from solvers.base import UNASSIGNED, Budget, SymbolicLayer, Verdict, values_to_c
 from solvers.errors import InvalidPuzzleError, UnsupportedError
 from solvers.search import SearchResult, ValueOrder, VariableOrder
 from solvers.search import search as depth_first_search
+
+from .files import iter_numbered_lines, iter_puzzle_lines
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,32 +238,6 @@ def apply_symmetry(values: np.ndarray, variable_perm: np.ndarray, value_perm: np
     """
     moved = np.asarray(values)[..., variable_perm]
     return np.where(moved < 0, UNASSIGNED, np.asarray(value_perm)[np.maximum(moved, 0)])
-
-
-def iter_puzzle_lines(path: str | Path, limit: int | None = None) -> Iterable[str]:
-    """Non-empty, non-comment lines of a puzzle file (plain or gzip)."""
-    return (text for _line, text in iter_numbered_lines(path, limit))
-
-
-def iter_numbered_lines(path: str | Path, limit: int | None = None) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of the non-empty, non-comment lines of a puzzle file (plain or gzip)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidPuzzleError(f"no such puzzle file: {path}")
-    opener = gzip.open if path.suffix == ".gz" else open
-    count = 0
-    try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="strict") as handle:
-            for number, line in enumerate(handle, start=1):
-                line = line.strip()
-                if not line or line.startswith("#"):
-                    continue
-                yield number, line
-                count += 1
-                if limit is not None and count >= limit:
-                    return
-    except (UnicodeDecodeError, OSError, EOFError) as exc:
-        raise InvalidPuzzleError(f"cannot read puzzle file {path}: {exc}") from None
 
 
 def validate_instance(domain: Domain, instance: Instance) -> None:

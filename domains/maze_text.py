@@ -16,13 +16,13 @@ Examples
 
 from __future__ import annotations
 
-import gzip
 import math
 from pathlib import Path
 from typing import Iterator
 
 from solvers.errors import InvalidPuzzleError
 
+from .files import open_puzzle_file, read_errors
 from .text import as_text
 
 #: Largest maze accepted (cells).
@@ -68,33 +68,26 @@ def iter_maze_blocks(path: str | Path, limit: int | None = None) -> Iterator[tup
     at most this many blocks.  A missing or unreadable file raises
     :class:`InvalidPuzzleError`.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidPuzzleError(f"no such puzzle file: {path}")
     if limit is not None and limit <= 0:
         return
-    opener = gzip.open if path.suffix == ".gz" else open
     count = 0
     current: list[str] = []
     first = 0
-    try:
-        # newline="": every line ending is recognised and kept, so it is stripped here.
-        with opener(path, "rt", encoding="utf-8", errors="strict", newline="") as handle:
-            for number, raw in enumerate(handle, start=1):
-                line = raw.rstrip("\r\n")
-                if line:
-                    if not current:
-                        first = number
-                    current.append(line)
-                    continue
-                if current:
-                    yield first, "\n".join(current)
-                    count += 1
-                    if limit is not None and count >= limit:
-                        return
-                current = []
-    except (UnicodeDecodeError, OSError, EOFError) as exc:
-        raise InvalidPuzzleError(f"cannot read puzzle file {path}: {exc}") from None
+    # newline="": every line ending is recognised and kept, so it is stripped here.
+    with read_errors(path), open_puzzle_file(path, newline="") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\r\n")
+            if line:
+                if not current:
+                    first = number
+                current.append(line)
+                continue
+            if current:
+                yield first, "\n".join(current)
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+            current = []
     if current:
         yield first, "\n".join(current)
 

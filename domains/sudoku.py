@@ -28,7 +28,8 @@ from __future__ import annotations
 import functools
 import math
 import re
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -37,7 +38,8 @@ from solvers.base import UNASSIGNED, Budget, values_to_candidates
 from solvers.errors import InvalidPuzzleError, Status
 from solvers.search import search
 
-from .base import Domain, Instance
+from .base import Domain, Instance, PuzzleRecord
+from .files import iter_numbered_lines
 from .generation import augment_by_symmetry, random_value_order, remove_givens
 from .text import as_text
 
@@ -76,6 +78,20 @@ def sudoku_layer(box: int) -> AllDifferentLayer:
         value_names=list(SYMBOLS[:n]),
         group_names=names,
     )
+
+
+def _row_cells(line: str) -> int:
+    """How many cells a line holds (numbers count one each when any is over 9)."""
+    tokens = line.replace("|", " ").replace("+", " ").split()
+    if any(len(t) > 1 for t in tokens) and all(_NUMBER_TOKEN.match(t) for t in tokens):
+        return len(tokens)
+    return len("".join(tokens))
+
+
+def _looks_like_a_row(line: str) -> bool:
+    """A 16-cell line that is a 16x16 row, not a 4x4 puzzle: ``|`` separators or numbers over 9."""
+    tokens = line.replace("|", " ").split()
+    return "|" in line or any(len(t) > 1 and t.isdigit() for t in tokens)
 
 
 class SudokuDomain(Domain):
@@ -158,6 +174,43 @@ class SudokuDomain(Domain):
                 )
             out[i] = k
         return out
+
+    # ---------------------------------------------------------------- files
+    def read_records(self, path: str | Path, limit: int | None = None) -> Iterator[PuzzleRecord]:
+        """Puzzles of a file: one a line, or pretty grids of one row a line (4, 9 or 16 rows), lazily.
+
+        A line of 4 or 9 cells starts a grid that takes as many rows
+        (decoration lines such as ``------+------`` are skipped); a line of
+        16 cells is a 16x16 row when it has ``|`` or numbers over 9 in it,
+        or a grid is under way, else a whole 4x4 puzzle.  ``#`` lines are
+        comments; the record's line is the grid's first row.
+        """
+        if limit is not None and limit <= 0:
+            return
+        count, rows, first, width = 0, [], 0, 0
+        for number, line in iter_numbered_lines(path):
+            if rows and _DECORATION_LINE.match(line):
+                continue
+            cells = _row_cells(line)
+            if not rows and cells in (4, 9, 16) and (cells != 16 or _looks_like_a_row(line)):
+                rows, first, width = [line], number, cells
+            elif rows and cells == width:
+                rows.append(line)
+            else:
+                if rows:  # an unfinished grid: hand it over as it is, parsing will say what is wrong
+                    yield PuzzleRecord(first, "\n".join(rows))
+                    rows, count = [], count + 1
+                    if limit is not None and count >= limit:
+                        return
+                yield PuzzleRecord(number, line)
+                count += 1
+            if rows and len(rows) == width:
+                yield PuzzleRecord(first, "\n".join(rows))
+                rows, count = [], count + 1
+            if limit is not None and count >= limit:
+                return
+        if rows:
+            yield PuzzleRecord(first, "\n".join(rows))
 
     # --------------------------------------------------------------- format
     def format(self, instance: Instance, values: np.ndarray | None = None, grid: bool = False) -> str:

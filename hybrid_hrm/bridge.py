@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -192,6 +192,10 @@ class HybridSolver:
     ) -> SolveResult | list[SolveResult]:
         """Solve one puzzle (text or instance) or a list of them (one result each)."""
         single = isinstance(puzzles, (str, bytes, Instance))
+        if not single and not isinstance(puzzles, Iterable):
+            raise InvalidPuzzleError(
+                f"expected a puzzle (text or Instance) or a list of them, got {type(puzzles).__name__}"
+            )
         items = [puzzles] if single else list(puzzles)
         instances = [p if isinstance(p, Instance) else self.domain.parse(p) for p in items]
         results = self.solve_instances(instances, mode=mode, budget=budget, unique=unique)
