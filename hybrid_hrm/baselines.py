@@ -27,13 +27,17 @@ from domains.base import Domain, Instance
 from solvers.errors import UnsupportedError
 
 
-def _groups(domain: Domain, instance: Instance) -> list[tuple[int, ...]]:
+def applies_to(domain: Domain, instance: Instance) -> bool:
+    """Can the baselines model this instance (all-different groups, the textbook model)?"""
     from solvers.alldiff import AllDifferentLayer
 
-    layer = domain.layer(instance)
-    if not isinstance(layer, AllDifferentLayer):
+    return isinstance(domain.layer(instance), AllDifferentLayer)
+
+
+def _groups(domain: Domain, instance: Instance) -> list[tuple[int, ...]]:
+    if not applies_to(domain, instance):
         raise UnsupportedError(f"baselines need an all-different domain; {domain.name!r} is not one")
-    return layer.groups
+    return list(domain.layer(instance).groups)
 
 
 def python_constraint_solve(domain: Domain, instance: Instance) -> np.ndarray | None:

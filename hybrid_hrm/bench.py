@@ -21,128 +21,16 @@ from __future__ import annotations
 import json
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from domains.base import Domain, Instance
-from solvers.base import Budget
 from solvers.errors import ConfigError, Status
 
-from . import baselines
-from .bench_plot import plot_report  # noqa: F401  (part of the bench's API)
-from .modes import MODES, Guide, Mode
-from .result import SolveResult
-
-
-@dataclass(frozen=True)
-class BenchConfig:
-    """Budgets and options shared by every method of one benchmark run."""
-
-    max_nodes: int | None = 1_000_000
-    max_seconds: float | None = 10.0
-    device: str = "auto"
-    weights: str | None = None
-    seed: int = 0
-    bridge: tuple[tuple[str, object], ...] = ()   # BridgeConfig overrides, e.g. (("max_cycles", 2),)
-    sweep_cycles: tuple[int, ...] = ()             # no-search solve rate against the cycle budget
-
-    @property
-    def budget(self) -> Budget:
-        return Budget(max_nodes=self.max_nodes, max_seconds=self.max_seconds)
-
-    def bridge_config(self, **overrides):
-        """The :class:`~hybrid_hrm.bridge.BridgeConfig` every hybrid method of this run uses."""
-        from .bridge import BridgeConfig
-
-        return BridgeConfig(**{"seed": self.seed, **dict(self.bridge), **overrides})
-
-
-@dataclass
-class Outcome:
-    """What one method did with one instance (values are re-verified by the bench)."""
-
-    status: Status
-    values: np.ndarray | None
-    seconds: float
-    nodes: int = 0
-    extra: dict = field(default_factory=dict)
-
-
-Method = Callable[[Domain, list[Instance], BenchConfig], list[Outcome]]
-
-
-def _timed_each(solve_one: Callable[[Instance], tuple[Status, np.ndarray | None, int]]):
-    def method(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
-        out = []
-        for inst in instances:
-            start = time.perf_counter()
-            status, values, nodes = solve_one(domain, inst, config)
-            out.append(Outcome(status, values, time.perf_counter() - start, nodes))
-        return out
-
-    return method
-
-
-def _symbolic(domain: Domain, inst: Instance, config: BenchConfig):
-    r = domain.solve(inst, config.budget)
-    return r.status, None if r.values is None else np.array(r.values), r.nodes
-
-
-def _python_constraint(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
-    """python-constraint2 within the time budget (a killed child counts as budget exhausted)."""
-    out = []
-    for inst in instances:
-        values, seconds, finished = baselines.python_constraint_within(domain, inst, config.max_seconds)
-        if not finished:
-            status = Status.BUDGET_EXHAUSTED
-        else:
-            status = Status.SOLVED if values is not None else Status.UNSOLVABLE
-        out.append(Outcome(status, values if finished else None, seconds, 0))
-    return out
-
-
-def _ortools(domain: Domain, inst: Instance, config: BenchConfig):
-    values = baselines.ortools_solve(domain, inst, config.max_seconds)
-    return (Status.SOLVED if values is not None else Status.BUDGET_EXHAUSTED), values, 0
-
-
-def _mode_method(mode: Mode) -> Method:
-    """A benchmark method that solves with :class:`~hybrid_hrm.bridge.HybridSolver` in ``mode``."""
-
-    def method(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
-        from .bridge import HybridSolver
-
-        solver = HybridSolver.for_mode(
-            domain, mode, weights=config.weights, device=config.device, config=config.bridge_config()
-        )
-        return [_outcome(r) for r in solver.solve_instances(instances, mode=mode, budget=config.budget)]
-
-    return method
-
-
-def _outcome(r: SolveResult) -> Outcome:
-    nosearch = r.status is Status.SOLVED and r.stats.solved_by.without_search
-    extra = {
-        "cycles": r.stats.cycles,
-        "nosearch_solved": float(nosearch),
-        "network_used": float(r.stats.network_calls > 0),
-    }
-    if r.stats.proposed:
-        extra["acceptance"] = r.stats.accepted / r.stats.proposed
-    return Outcome(r.status, r.values, r.stats.seconds, r.stats.search_nodes, extra)
-
-
-#: Every method by name: the symbolic layer, the baselines, and the solver in each mode that has a loop or a network.
-METHODS: dict[str, Method] = {
-    "symbolic": _timed_each(_symbolic),
-    "python-constraint": _python_constraint,
-    "ortools": _timed_each(_ortools),
-    **{name: _mode_method(mode) for name, mode in MODES.items() if mode.guide is not Guide.NONE},
-}
+from .bench_methods import METHODS, BenchConfig, Outcome
 
 
 def run_benchmark(
@@ -153,11 +41,9 @@ def run_benchmark(
     progress: bool = False,
 ) -> dict:
     """Run ``methods`` on ``instances``; return the report (also what the JSON holds)."""
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise ConfigError(f"unknown method(s) {', '.join(unknown)}; available: {', '.join(sorted(METHODS))}")
     if not instances:
         raise ConfigError("no puzzles to benchmark")
+    check_methods(domain, instances[0], methods)
     report = {
         "domain": domain.name,
         "puzzles": len(instances),
@@ -168,8 +54,10 @@ def run_benchmark(
         "methods": {},
     }
     for name in methods:
+        run = METHODS[name].run
+        run(domain, instances[:1], config)  # warm-up, untimed: first calls (imports, caches) are not a puzzle's cost
         start = time.perf_counter()
-        outcomes = METHODS[name](domain, instances, config)
+        outcomes = run(domain, instances, config)
         total = time.perf_counter() - start
         report["methods"][name] = summarize(domain, instances, outcomes, total)
         if progress:
@@ -181,6 +69,17 @@ def run_benchmark(
                 pairs = ", ".join(f"{c}: {r:.3f}" for c, r in zip(report["cycle_sweep"]["cycles"], rates))
                 print(f"no-search solve rate by cycle budget, {mode}: {pairs}", flush=True)
     return report
+
+
+def check_methods(domain: Domain, instance: Instance, methods: list[str]) -> None:
+    """Every named method exists and applies to this domain, or a :class:`ConfigError` before anything runs."""
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ConfigError(f"unknown method(s) {', '.join(unknown)}; available: {', '.join(sorted(METHODS))}")
+    for name in methods:
+        why = METHODS[name].why_not(domain, instance)
+        if why:
+            raise ConfigError(f"method {name!r} does not apply to {domain.name!r}: {why}")
 
 
 def cycle_sweep(domain: Domain, instances: list[Instance], config: BenchConfig) -> dict:
@@ -201,19 +100,17 @@ def summarize(domain: Domain, instances: list[Instance], outcomes: list[Outcome]
     """Verify every answer and reduce the outcomes to the table's numbers."""
     solved = wrong = 0
     statuses: dict[str, int] = {}
+    solved_flags = []
     for inst, o in zip(instances, outcomes):
         statuses[o.status.value] = statuses.get(o.status.value, 0) + 1
+        ok = False
         if o.status in (Status.SOLVED, Status.MULTIPLE_SOLUTIONS):
-            if o.values is not None and domain.verify(inst, o.values).valid:
-                solved += 1
-            else:
-                wrong += 1
+            ok = o.values is not None and domain.verify(inst, o.values).valid
+            solved, wrong = solved + ok, wrong + (not ok)
+        solved_flags.append(bool(ok))
     ms = np.array([o.seconds * 1000 for o in outcomes])
-    extras: dict[str, float] = {}
-    keys = sorted({k for o in outcomes for k in o.extra})
-    for k in keys:
-        vals = [o.extra[k] for o in outcomes if k in o.extra]
-        extras[k] = float(np.mean(vals)) if vals else float("nan")
+    counted = [o.nodes for o in outcomes if o.nodes is not None]
+    solving_s = float(ms.sum() / 1000)
     return {
         "solved": solved,
         "wrong": wrong,
@@ -222,13 +119,23 @@ def summarize(domain: Domain, instances: list[Instance], outcomes: list[Outcome]
         "median_ms": float(np.median(ms)),
         "p95_ms": float(np.percentile(ms, 95)),
         "mean_ms": float(ms.mean()),
-        "mean_nodes": float(np.mean([o.nodes for o in outcomes])),
-        "puzzles_per_s": len(outcomes) / total if total > 0 else float("inf"),
+        # None where the method's solver does not count nodes (the table prints "-").
+        "mean_nodes": float(np.mean(counted)) if len(counted) == len(outcomes) else None,
+        # Throughput over the puzzles' own times (consistent with the mean); setup (loading a model) apart.
+        "puzzles_per_s": len(outcomes) / solving_s if solving_s > 0 else float("inf"),
+        "setup_s": max(total - solving_s, 0.0),
         "total_s": total,
         "ms_per_puzzle": ms.tolist(),
         "nodes_per_puzzle": [o.nodes for o in outcomes],
-        **extras,
+        "solved_per_puzzle": solved_flags,
+        **_extras(outcomes),
     }
+
+
+def _extras(outcomes: list[Outcome]) -> dict[str, float]:
+    """Means of the methods' own per-puzzle figures (cycles, acceptance, ...)."""
+    keys = sorted({k for o in outcomes for k in o.extra})
+    return {k: float(np.mean([o.extra[k] for o in outcomes if k in o.extra])) for k in keys}
 
 
 HEADER = (
@@ -240,10 +147,14 @@ HEADER = (
 def format_row(name: str, m: dict) -> str:
     row = (
         f"{name:<18} {m['solved']:>7} {m['wrong']:>6} {m['not_solved']:>8} {m['median_ms']:>10.2f} "
-        f"{m['p95_ms']:>9.2f} {m['mean_nodes']:>8.1f} {m['puzzles_per_s']:>10.1f}"
+        f"{m['p95_ms']:>9.2f} {_nodes(m['mean_nodes']):>8} {m['puzzles_per_s']:>10.1f}"
     )
     extra = [f"{k}={m[k]:.3g}" for k in ("cycles", "acceptance", "nosearch_solved", "network_used") if k in m]
     return row + ("  " + " ".join(extra) if extra else "")
+
+
+def _nodes(mean: float | None) -> str:
+    return "-" if mean is None else f"{mean:.1f}"
 
 
 def format_ratios(report: dict) -> list[str]:

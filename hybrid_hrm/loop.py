@@ -88,6 +88,27 @@ class Proposal:
     confidence: float
 
 
+@dataclass
+class Commits:
+    """What became of one cycle's proposals; each is counted once, so that
+    ``proposed == accepted + rejected + implied + contradicted + unexamined``.
+
+    ``accepted``: committed and propagated (a later contradiction may back one
+    out again: ``backed_out`` lists every commit undone, of this cycle or
+    earlier); ``rejected``: refused, with the reason; ``implied``: propagation
+    had already decided it; ``contradicted``: committed, and propagation
+    proved it wrong at once; ``unexamined``: left when the node budget ran out
+    or the instance was proved unsolvable.
+    """
+
+    accepted: list[tuple[int, int]] = field(default_factory=list)
+    rejected: list[tuple[int, int, str]] = field(default_factory=list)
+    implied: list[tuple[int, int]] = field(default_factory=list)
+    contradicted: list[tuple[int, int]] = field(default_factory=list)
+    backed_out: list[tuple[int, int]] = field(default_factory=list)
+    unexamined: int = 0
+
+
 class HybridLoop:
     """The loop of one domain under one :class:`~hybrid_hrm.bridge.BridgeConfig` (see the module docstring)."""
 
@@ -170,11 +191,11 @@ class HybridLoop:
         changed = 0 if run.last_pred is None else int(((pred != run.last_pred) & undecided).sum())
         run.last_pred = pred
         proposals = self.propose(pred, confidence, undecided)
-        accepted, rejected, backed = self.commit(run, proposals, budget)
+        done = self.commit(run, proposals, budget)
         run.stats.proposed += len(proposals)
-        run.stats.accepted += len(accepted)
-        run.stats.rejected += len(rejected)
-        run.stats.backed_out += len(backed)
+        run.stats.accepted += len(done.accepted)
+        run.stats.rejected += len(done.rejected)
+        run.stats.backed_out += len(done.backed_out)
         if run.status is None:
             self._check_complete(run)
         after = sum(m.bit_count() for m in run.masks)
@@ -182,13 +203,17 @@ class HybridLoop:
             CycleRecord(
                 cycle=cycle,
                 proposed=[(p.variable, p.value, p.confidence) for p in proposals],
-                accepted=accepted,
-                rejected=rejected,
+                accepted=done.accepted,
+                rejected=done.rejected,
                 pruned=max(before - after, 0),
                 changed_by_l=changed,
                 decided=run.decided,
-                backed_out=backed,
+                backed_out=done.backed_out,
+                implied=done.implied,
+                contradicted=done.contradicted,
+                unexamined=done.unexamined,
                 candidate_counts=[m.bit_count() for m in run.masks],
+                values_after=[m.bit_length() - 1 if m and not m & (m - 1) else -1 for m in run.masks],
             )
         )
         if run.status is Status.SOLVED:
@@ -205,36 +230,35 @@ class HybridLoop:
             if confidence[v] >= self.config.min_confidence
         ]
 
-    def commit(
-        self, run: Run, proposals: list[Proposal], budget: Budget
-    ) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]], list[tuple[int, int]]]:
-        """Verify each subgoal; commit and propagate the accepted, back out contradictions.
-
-        Returns ``(accepted, rejected with reasons, backed out)``.
-        """
+    def commit(self, run: Run, proposals: list[Proposal], budget: Budget) -> Commits:
+        """Verify each subgoal; commit and propagate the accepted, back out contradictions."""
         layer = run.layer
-        accepted, rejected, backed = [], [], []
-        for p in proposals:
+        done = Commits()
+        for n, p in enumerate(proposals):
             v, k = p.variable, p.value
             mask = run.masks[v]
             why = self.reject_reason(run, v, k) if not mask >> k & 1 else layer.check_subgoal(run.masks, v, k)
             if why:
-                rejected.append((v, k, why))
+                done.rejected.append((v, k, why))
                 continue
             if mask == 1 << k:
-                continue  # already implied by an earlier commit's propagation
+                done.implied.append((v, k))  # already decided by propagation: nothing to commit
+                continue
             if budget.max_nodes is not None and run.stats.search_nodes >= budget.max_nodes:
+                done.unexamined = len(proposals) - n
                 break
             run.stats.search_nodes += 1
             run.trail.append((list(run.masks), v, k))
             run.masks[v] = 1 << k
             if layer.propagate(run.masks, (v,)):
-                accepted.append((v, k))
-            else:
-                backed += self.backtrack(run)
-                if run.status is not None:
-                    break
-        return accepted, rejected, backed
+                done.accepted.append((v, k))
+                continue
+            done.contradicted.append((v, k))
+            done.backed_out += self.backtrack(run)
+            if run.status is not None:
+                done.unexamined = len(proposals) - n - 1
+                break
+        return done
 
     def reject_reason(self, run: Run, v: int, k: int) -> str:
         """Why ``v=k`` is not allowed: the violated constraint, or propagation."""

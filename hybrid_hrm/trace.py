@@ -37,7 +37,14 @@ class CycleRecord:
     changed_by_l: int  # variables whose best value L changed
     decided: int  # variables with one candidate after the cycle
     backed_out: list[tuple[int, int]] = field(default_factory=list)  # refuted subgoals
+    #: Proposals propagation had already decided (right, so neither committed nor rejected).
+    implied: list[tuple[int, int]] = field(default_factory=list)
+    #: Proposals committed and at once proved contradictory by propagation (also in ``backed_out``).
+    contradicted: list[tuple[int, int]] = field(default_factory=list)
+    #: Proposals never examined (the node budget ran out, or the instance was proved unsolvable).
+    unexamined: int = 0
     candidate_counts: list[int] | None = None  # per variable, after the cycle (for pictures)
+    values_after: list[int] | None = None  # per variable after the cycle: its value if decided, else -1
 
 
 @dataclass
@@ -86,6 +93,12 @@ class Trace:
             if c.rejected:
                 reasons = "; ".join(f"{self.name(v, k)}: {why}" for v, k, why in c.rejected[:max_items])
                 line += f" [{reasons}]"
+            if c.implied:
+                line += f", already implied {len(c.implied)}"
+            if c.contradicted:
+                line += f", contradicted {len(c.contradicted)}"
+            if c.unexamined:
+                line += f", not examined {c.unexamined} (budget or unsolvable)"
             if c.backed_out:
                 line += f"; backed out {', '.join(self.name(v, k) for v, k in c.backed_out)} (contradiction)"
             line += f"; propagation removed {c.pruned} candidates; L changed {c.changed_by_l}; decided {c.decided}"

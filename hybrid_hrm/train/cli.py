@@ -54,13 +54,13 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
             p.add_argument(f.name, help=f.metadata["help"])
             continue
         default = None if f.default is MISSING else f.default
-        shown = "the domain's preset" if default is None and f.name in _PRESET_FIELDS else default
+        preset = " (default: the domain's preset)" if f.name in _PRESET_FIELDS else ""
         p.add_argument(
             "--" + f.name.replace("_", "-"),
             type=_base_type(hints[f.name]),
             default=default,
             choices=f.metadata.get("choices"),
-            help=f"{f.metadata['help']} (default: {shown})",
+            help=f.metadata["help"] + preset,
         )
     for name, kind, choices, text in MODEL_OPTIONS:
         p.add_argument("--" + name.replace("_", "-"), type=kind, choices=choices, default=None,

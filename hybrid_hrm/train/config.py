@@ -52,12 +52,12 @@ class TrainConfig:
     eval_puzzles: int = _opt(256, "held-out puzzles scored at the end")
     batch_size: int = _opt(128, "puzzles per batch")
     segments: int = _opt(4, "deep-supervision segments per batch (M)")
-    lr: float | None = _opt(None, "learning rate (default: the domain's preset, else 3e-3)")
+    lr: float | None = _opt(None, "learning rate (the domain's preset, else 3e-3)")
     weight_decay: float = _opt(0.1, "AdamW weight decay")
     warmup_steps: int = _opt(20, "linear learning-rate warm-up, in batches")
     #: "constant" after warm-up, or "cosine": down to 10% at the end of the budget (steps or
     #: minutes, whichever ends first).  None: the domain's preset, else "constant".
-    lr_schedule: str | None = _opt(None, "after warm-up (default: the domain's preset, else constant)",
+    lr_schedule: str | None = _opt(None, "after warm-up (the domain's preset, else constant)",
                                    choices=LR_SCHEDULES)
     grad_clip: float = _opt(1.0, "gradient-norm clip")
     neural_share: float = _opt(0.3, "share of a batch trained without the symbolic layer")

@@ -1,0 +1,165 @@
+"""The methods a benchmark compares, each on the same puzzles: the symbolic layer, the baselines, every mode.
+
+A *method* takes a list of instances and returns one :class:`Outcome` per
+instance.  A :class:`BenchMethod` also says on which domains it applies
+(the baselines need all-different groups) and whether it counts search
+nodes (the baselines' own solvers do not), so the table prints "-" rather
+than a misleading 0.
+
+>>> import domains
+>>> METHODS["python-constraint"].why_not(domains.get("nqueens"), domains.get("nqueens").empty())
+"baselines need an all-different domain; 'nqueens' is not one"
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from domains.base import Domain, Instance
+from solvers.base import Budget
+from solvers.errors import Status
+
+from . import baselines
+from .modes import MODES, Guide, Mode
+from .result import SolveResult
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """Budgets and options shared by every method of one benchmark run."""
+
+    max_nodes: int | None = 1_000_000
+    max_seconds: float | None = 10.0
+    device: str = "auto"
+    weights: str | None = None
+    seed: int = 0
+    bridge: tuple[tuple[str, object], ...] = ()   # BridgeConfig overrides, e.g. (("max_cycles", 2),)
+    sweep_cycles: tuple[int, ...] = ()             # no-search solve rate against the cycle budget
+
+    @property
+    def budget(self) -> Budget:
+        return Budget(max_nodes=self.max_nodes, max_seconds=self.max_seconds)
+
+    def bridge_config(self, **overrides):
+        """The :class:`~hybrid_hrm.bridge.BridgeConfig` every hybrid method of this run uses."""
+        from .bridge import BridgeConfig
+
+        return BridgeConfig(**{"seed": self.seed, **dict(self.bridge), **overrides})
+
+
+@dataclass
+class Outcome:
+    """What one method did with one instance (values are re-verified by the bench)."""
+
+    status: Status
+    values: np.ndarray | None
+    seconds: float
+    nodes: int | None = 0  # None: the method's solver does not count nodes
+    extra: dict = field(default_factory=dict)
+
+
+Method = Callable[[Domain, list[Instance], BenchConfig], list[Outcome]]
+
+
+def _timed_each(solve_one: Callable[[Domain, Instance, BenchConfig], tuple[Status, np.ndarray | None, int | None]]):
+    def method(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
+        out = []
+        for inst in instances:
+            start = time.perf_counter()
+            status, values, nodes = solve_one(domain, inst, config)
+            out.append(Outcome(status, values, time.perf_counter() - start, nodes))
+        return out
+
+    return method
+
+
+def _symbolic(domain: Domain, inst: Instance, config: BenchConfig):
+    r = domain.solve(inst, config.budget)
+    return r.status, None if r.values is None else np.array(r.values), r.nodes
+
+
+def _python_constraint(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
+    """python-constraint2 within the time budget (a killed child counts as budget exhausted)."""
+    out = []
+    for inst in instances:
+        values, seconds, finished = baselines.python_constraint_within(domain, inst, config.max_seconds)
+        if not finished:
+            status = Status.BUDGET_EXHAUSTED
+        else:
+            status = Status.SOLVED if values is not None else Status.UNSOLVABLE
+        out.append(Outcome(status, values if finished else None, seconds, None))
+    return out
+
+
+def _ortools(domain: Domain, inst: Instance, config: BenchConfig):
+    values = baselines.ortools_solve(domain, inst, config.max_seconds)
+    return (Status.SOLVED if values is not None else Status.BUDGET_EXHAUSTED), values, None
+
+
+def _mode_method(mode: Mode) -> Method:
+    """A benchmark method that solves with :class:`~hybrid_hrm.bridge.HybridSolver` in ``mode``."""
+
+    def method(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
+        from .bridge import HybridSolver
+
+        solver = HybridSolver.for_mode(
+            domain, mode, weights=config.weights, device=config.device, config=config.bridge_config()
+        )
+        return [_outcome(r) for r in solver.solve_instances(instances, mode=mode, budget=config.budget)]
+
+    return method
+
+
+def _outcome(r: SolveResult) -> Outcome:
+    nosearch = r.status is Status.SOLVED and r.stats.solved_by.without_search
+    extra = {
+        "cycles": r.stats.cycles,
+        "nosearch_solved": float(nosearch),
+        "network_used": float(r.stats.network_calls > 0),
+    }
+    if r.stats.proposed:
+        extra["acceptance"] = r.stats.accepted / r.stats.proposed
+    return Outcome(r.status, r.values, r.stats.seconds, r.stats.search_nodes, extra)
+
+
+@dataclass(frozen=True)
+class BenchMethod:
+    """A benchmark method and where it applies."""
+
+    run: Method
+    #: Why the method cannot run on this domain (``None``: it can).
+    why_not: Callable[[Domain, Instance], str | None] = lambda domain, instance: None
+    #: Is it one of the baselines (a peer solver, not ours)?
+    baseline: bool = False
+
+
+def _needs_all_different(domain: Domain, instance: Instance) -> str | None:
+    return None if baselines.applies_to(domain, instance) else (
+        f"baselines need an all-different domain; {domain.name!r} is not one"
+    )
+
+
+def _needs_ortools(domain: Domain, instance: Instance) -> str | None:
+    if not baselines.ortools_available():
+        return "OR-Tools is not installed: pip install 'hybrid-hrm[bench]'"
+    return _needs_all_different(domain, instance)
+
+
+#: Every method by name: the symbolic layer, the baselines, and the solver in each mode that has a loop or a network.
+METHODS: dict[str, BenchMethod] = {
+    "symbolic": BenchMethod(_timed_each(_symbolic)),
+    "python-constraint": BenchMethod(_python_constraint, _needs_all_different, baseline=True),
+    "ortools": BenchMethod(_timed_each(_ortools), _needs_ortools, baseline=True),
+    **{name: BenchMethod(_mode_method(mode)) for name, mode in MODES.items() if mode.guide is not Guide.NONE},
+}
+
+
+def default_methods(domain: Domain, instance: Instance) -> list[str]:
+    """What ``bench DOMAIN`` runs when no methods are named: the symbolic layer and the python-constraint
+    baseline where it applies (the loop's modes need ``--methods``: they are the subject, not the default)."""
+    baseline_applies = METHODS["python-constraint"].why_not(domain, instance) is None
+    return ["symbolic"] + (["python-constraint"] if baseline_applies else [])
