@@ -30,7 +30,8 @@ import numpy as np
 from domains.base import Domain, Instance
 from solvers.errors import ConfigError, Status
 
-from .bench_methods import METHODS, BenchConfig, Outcome
+from .bench_methods import METHODS, BenchConfig, Outcome, default_methods
+from .bench_plot import plot_report
 
 
 def run_benchmark(
@@ -187,3 +188,19 @@ def write_report(report: dict, path: str | Path) -> Path:
     tmp.write_text(json.dumps(report, indent=1))
     tmp.replace(path)
     return path
+
+
+__all__ = [
+    "HEADER",
+    "METHODS",
+    "BenchConfig",
+    "Outcome",
+    "default_methods",
+    "format_ratios",
+    "format_row",
+    "format_table",
+    "plot_report",
+    "run_benchmark",
+    "summarize",
+    "write_report",
+]
