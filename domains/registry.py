@@ -5,11 +5,20 @@ through the entry-point group ``hybrid_hrm.domains`` (loaded lazily, the
 first time a name is looked up or listed).  Set the environment variable
 ``HYBRID_HRM_NO_PLUGINS=1`` to skip entry points.
 
+A plugin that fails to load (its module does not import, or its factory
+raises or returns something else than a Domain) never breaks the others:
+:func:`available` skips it with a warning naming it and the error,
+:func:`get` raises :class:`BrokenPluginError` (an ``UnknownDomainError``)
+saying why, and :func:`describe` / :func:`describe_all` show it as
+``(broken plugin: ImportError: ...)``.
+
 Examples
 --------
 >>> import domains
 >>> "sudoku" in domains.available()
 True
+>>> describe("sudoku")
+'The Sudoku domain, registered as ``"sudoku"``.'
 >>> domains.get("no-such-domain")
 Traceback (most recent call last):
 ...
@@ -22,7 +31,7 @@ import os
 import re
 import warnings
 from importlib import metadata
-from typing import Callable
+from typing import Callable, NoReturn
 
 from solvers.errors import UnknownDomainError
 
@@ -34,6 +43,22 @@ _NAME = re.compile(r"^[a-z][a-z0-9_\-]{0,39}$")
 _factories: dict[str, Callable[[], Domain]] = {}
 _instances: dict[str, Domain] = {}
 _plugins_loaded = False
+#: Names that came from entry points -> the entry point ("module:attr"); their failures
+#: are caught, a built-in's are bugs.
+_plugins: dict[str, str] = {}
+#: Plugins that failed to load -> why ("ImportError: No module named 'x'").
+_broken: dict[str, str] = {}
+
+
+class BrokenPluginError(UnknownDomainError):
+    """A domain plugin whose entry point failed to load: the name is known, the domain is not usable."""
+
+    def __init__(self, name: str, reason: str, available: list[str] | tuple[str, ...] = (), origin: str = "") -> None:
+        super().__init__(name, available)
+        self.reason = reason
+        self.origin = origin
+        where = f" ({origin})" if origin else ""
+        self.args = (f"domain plugin {name!r}{where} failed to load: {reason}",)
 
 
 def register(name: str, factory: Callable[[], Domain], *, replace: bool = False) -> None:
@@ -51,6 +76,8 @@ def register(name: str, factory: Callable[[], Domain], *, replace: bool = False)
         return
     _factories[name] = factory
     _instances.pop(name, None)
+    _broken.pop(name, None)
+    _plugins.pop(name, None)
 
 
 def _load_plugins() -> None:
@@ -70,6 +97,7 @@ def _load_plugins() -> None:
             )
             continue
         _factories[entry.name] = _lazy(entry)
+        _plugins[entry.name] = entry.value
 
 
 def _lazy(entry: metadata.EntryPoint) -> Callable[[], Domain]:
@@ -81,19 +109,74 @@ def _lazy(entry: metadata.EntryPoint) -> Callable[[], Domain]:
 
 
 def available() -> list[str]:
-    """Sorted names of every registered domain (plugins included)."""
+    """Sorted names of every usable domain (plugins included; a plugin that fails to load is
+    skipped with a warning naming it and its error, so one broken package hides only itself)."""
     _load_plugins()
-    return sorted(_factories)
+    for name in sorted(set(_plugins) - set(_instances) - set(_broken)):
+        try:
+            _instantiate(name)
+        except BrokenPluginError:
+            pass  # recorded in _broken and warned about
+    return sorted(n for n in _factories if n not in _broken)
+
+
+def broken() -> dict[str, str]:
+    """The plugins that failed to load, name -> why (``"ImportError: No module named 'x'"``)."""
+    available()
+    return dict(sorted(_broken.items()))
 
 
 def get(name: str) -> Domain:
-    """The domain registered under ``name`` (one shared object per name)."""
+    """The domain registered under ``name`` (one shared object per name).
+
+    An unknown name, or a plugin that failed to load, is an :class:`UnknownDomainError`
+    (:class:`BrokenPluginError` for the latter, naming the plugin and its error).
+    """
     _load_plugins()
     if name not in _factories:
         raise UnknownDomainError(name, available())
+    if name in _broken:
+        raise BrokenPluginError(name, _broken[name], available(), _plugins.get(name, ""))
     if name not in _instances:
-        domain = _factories[name]()
-        if not isinstance(domain, Domain):
-            raise UnknownDomainError(f"{name} (its factory did not return a Domain)", available())
-        _instances[name] = domain
+        _instantiate(name)
     return _instances[name]
+
+
+def describe(name: str) -> str:
+    """One line about a registered domain: its docstring's first line, or, for a plugin that
+    failed to load, ``(broken plugin: <error>)``; what ``hybrid-hrm domains`` prints."""
+    try:
+        domain = get(name)
+    except BrokenPluginError as exc:
+        return f"(broken plugin: {exc.reason})"
+    doc = (type(domain).__doc__ or "").strip().splitlines()
+    return doc[0] if doc else ""
+
+
+def describe_all() -> list[tuple[str, str]]:
+    """``(name, description)`` of every registered domain, broken plugins included, sorted by name."""
+    usable = available()
+    return [(name, describe(name)) for name in sorted([*usable, *_broken])]
+
+
+def _instantiate(name: str) -> None:
+    """Build and cache the domain of ``name``; a plugin's failure is recorded, warned and raised typed."""
+    try:
+        domain = _factories[name]()
+    except Exception as exc:  # a plugin may fail any way; it must not take the others down
+        if name not in _plugins:
+            raise  # a built-in's failure is a bug: let it show
+        _mark_broken(name, f"{type(exc).__name__}: {exc}")
+    if not isinstance(domain, Domain):
+        if name in _plugins:
+            _mark_broken(name, f"TypeError: its factory returned a value of type {type(domain).__name__}, not a Domain")
+        raise UnknownDomainError(f"{name} (its factory did not return a Domain)", available())
+    _instances[name] = domain
+
+
+def _mark_broken(name: str, reason: str) -> NoReturn:
+    """Record plugin ``name`` as broken for ``reason``, warn once, raise :class:`BrokenPluginError`."""
+    _broken[name] = reason
+    error = BrokenPluginError(name, reason, sorted(n for n in _factories if n not in _broken), _plugins[name])
+    warnings.warn(f"{error}; it is skipped", stacklevel=4)
+    raise error

@@ -220,7 +220,7 @@ class HybridSolver:
                 part = index[start : start + self.config.batch_size]
                 chunk = [instances[i] for i in part]
                 if mode.network_alone:
-                    solved = self._neural(chunk, policy)
+                    solved = self._neural(chunk, policy, budget)
                 else:
                     solved = self._hybrid(chunk, policy, budget, unique, mode)
                 for i, r in zip(part, solved):
@@ -242,28 +242,46 @@ class HybridSolver:
         return self._policies[shape]
 
     # ---------------------------------------------------------------- neural
-    def _neural(self, instances: list[Instance], policy: Policy) -> list[SolveResult]:
-        """The network alone: segments on the givens, no symbolic layer, then verify."""
+    def _neural(self, instances: list[Instance], policy: Policy, budget: Budget) -> list[SolveResult]:
+        """The network alone: segments on the givens, no symbolic layer, then verify.
+
+        ``budget.max_seconds`` is checked before every segment (the network's unit of work),
+        so a slow network stops on time: the last finished segment's answer is verified as
+        usual, and only a batch that ran no segment at all is ``budget_exhausted``.
+        """
         start = time.perf_counter()
+        deadline = None if budget.max_seconds is None else start + budget.max_seconds
         tokens = self.domain.encode_batch(np.stack([i.givens for i in instances]))
         cand = np.stack([i.candidates for i in instances])
-        state = None
+        state, step, ran = None, None, 0
         # A model that restarts every segment (carry_state=False) answers the same each time: once is enough.
         segments = max(1, self.config.max_cycles) if policy.carries_state else 1
-        for _ in range(segments):
+        while ran < segments and (deadline is None or time.perf_counter() < deadline):
             step = policy.step(tokens, cand, state)
-            state = step.state
+            state, ran = step.state, ran + 1
         share = (time.perf_counter() - start) / len(instances)
-        return [self._neural_result(inst, probs, segments, share) for inst, probs in zip(instances, step.probs)]
+        if step is None:
+            reason = f"the time budget ({budget.max_seconds} s) was spent before the network's first segment"
+            out = Status.BUDGET_EXHAUSTED
+            return [
+                unsolved_result(self.domain, i, out, mode="neural", reason=reason, stats=SolveStats(seconds=share))
+                for i in instances
+            ]
+        cut = "" if ran == segments else f" (after {ran} of {segments} segments: the time budget was spent)"
+        return [self._neural_result(inst, probs, ran, share, cut) for inst, probs in zip(instances, step.probs)]
 
-    def _neural_result(self, inst: Instance, probs: np.ndarray, segments: int, seconds: float) -> SolveResult:
+    def _neural_result(
+        self, inst: Instance, probs: np.ndarray, segments: int, seconds: float, cut: str = ""
+    ) -> SolveResult:
+        """The verified answer of ``segments`` network segments, or why the verifier rejected it
+        (``cut``: a note that the time budget stopped the segments early)."""
         stats = SolveStats(cycles=segments, network_calls=segments, seconds=seconds)
         values = probs.argmax(-1)
         verdict = self.domain.verify(inst, values)
         if verdict.valid:
             stats.solved_by = SolvedBy.NETWORK
             return verified_result(self.domain, inst, values, mode="neural", stats=stats)
-        reason = f"the network's answer failed the verifier: {_first_clause(verdict.reason() or 'incomplete')}"
+        reason = f"the network's answer{cut} failed the verifier: {_first_clause(verdict.reason() or 'incomplete')}"
         return unsolved_result(self.domain, inst, Status.ANSWER_REJECTED, mode="neural", reason=reason, stats=stats)
 
     # ---------------------------------------------------------------- hybrid

@@ -10,7 +10,9 @@ and then pointing ``latest`` at it, so a kill mid-save leaves the previous
 checkpoint intact.
 
 Layout of a model: ``NAME.safetensors`` + ``NAME.json`` (config, metadata,
-and the SHA-256 of the weights, so a mismatched pair is caught).
+the SHA-256 of the weights, so a mismatched pair is caught, and the SHA-256
+of the config's canonical JSON, ``config_sha256``, so an edited config is
+caught before it builds a network; sidecars without it load as before).
 
 >>> import tempfile, pathlib
 >>> from hybrid_hrm.model import HRM, HRMConfig
@@ -49,6 +51,22 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def config_sha256(config: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a model config (sorted keys, no spaces, ASCII).
+
+    What ``config_sha256`` in a sidecar holds: the same dict always gives the same digest,
+    and any edited value, added or removed key changes it.
+
+    >>> config_sha256({"b": 1, "a": 2.0}) == config_sha256({"a": 2.0, "b": 1})
+    True
+    """
+    try:
+        text = json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:  # NaN, infinity or a non-JSON value
+        raise CheckpointError(f"model config is not plain JSON: {exc}") from None
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with open(tmp, "wb") as f:
@@ -68,7 +86,14 @@ def save_model(model: HRM, path: str | Path, meta: dict[str, Any] | None = None)
         save_file(state, str(tmp))
         digest = _sha256(tmp)
         os.replace(tmp, path)
-        sidecar = {"format": FORMAT, "config": model.config.to_dict(), "sha256": digest, "meta": meta or {}}
+        config = model.config.to_dict()
+        sidecar = {
+            "format": FORMAT,
+            "config": config,
+            "config_sha256": config_sha256(config),
+            "sha256": digest,
+            "meta": meta or {},
+        }
         _atomic_write_bytes(path.with_suffix(".json"), json.dumps(sidecar, indent=1).encode())
     except OSError as exc:
         raise CheckpointError(f"cannot write checkpoint {path}: {exc.strerror or exc}") from None
@@ -114,10 +139,11 @@ def load_model(
     if not path.is_file():
         raise CheckpointError(f"no weights file {path}")
     sidecar = read_sidecar(path)
-    try:
+    try:  # validation only (every size bounded): nothing is built before the digest is checked
         config = HRMConfig.from_dict(sidecar["config"])
     except (ConfigError, TypeError) as exc:
         raise CheckpointError(f"invalid model config in {path.with_suffix('.json')}: {exc}") from None
+    _check_config_digest(sidecar, path.with_suffix(".json"))
     if domain is not None and config.domain and config.domain != domain:
         raise CheckpointError(f"{path} was trained on domain {config.domain!r}, not {domain!r}")
     if sidecar.get("sha256") and sidecar["sha256"] != _sha256(path):
@@ -129,6 +155,22 @@ def load_model(
     model = HRM(config)
     _load_state(model, state, path)
     return model.to(device), sidecar.get("meta", {})
+
+
+def _check_config_digest(sidecar: dict[str, Any], where: Path) -> None:
+    """Refuse a sidecar whose config no longer matches its ``config_sha256`` (when it has one).
+
+    Checked after the config is validated (an out-of-bounds edit gets the message naming its
+    bound) and before it builds anything: an edit within bounds must not reach the network either.
+    """
+    expected = sidecar.get("config_sha256")
+    if expected is None:
+        return  # saved before configs were checksummed
+    if not isinstance(expected, str) or expected != config_sha256(sidecar["config"]):
+        raise CheckpointError(
+            f"the model config in {where} was edited after saving (config_sha256 differs): "
+            "restore the saved config, or save the model again with the config you want"
+        )
 
 
 def _load_state(model: HRM, state: dict[str, torch.Tensor], where: Path | str) -> None:

@@ -37,7 +37,17 @@ from torch import nn
 from solvers.errors import ConfigError
 
 from .layers import Reasoner, Rotary
-from .options import L_MIXERS, POSITIONS, RECURSIONS
+from .options import (
+    L_MIXERS,
+    MAX_ELEMENTS,
+    MAX_EXPANSION,
+    MAX_GRID_SIDE,
+    MAX_GROUPS,
+    MAX_SIZES,
+    MAX_STEPS,
+    POSITIONS,
+    RECURSIONS,
+)
 
 #: Logit given to values outside the candidates (exp underflows to exactly 0 in fp16/fp32).
 MASKED_LOGIT = -3.0e4
@@ -74,27 +84,13 @@ class HRMConfig:
     domain: str = ""  # the domain it was trained on (checked at load)
 
     def __post_init__(self) -> None:
-        for f in ("num_variables", "num_values", "hidden", "heads", "h_layers", "l_layers", "h_cycles", "l_cycles"):
-            value = getattr(self, f)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"HRMConfig.{f} must be a positive integer, got {value!r}")
-        if self.hidden % self.heads or (self.hidden // self.heads) % 2:
-            raise ConfigError(f"hidden {self.hidden} must split into an even head size over {self.heads} heads")
-        if self.positions not in POSITIONS:
-            raise ConfigError(f"positions must be one of {', '.join(POSITIONS)}, got {self.positions!r}")
-        if self.positions == "groups" and self.num_groups < 1:
-            raise ConfigError("positions='groups' needs num_groups >= 1")
-        if self.recursion not in RECURSIONS:
-            raise ConfigError(f"recursion must be 'hrm' or 'trm', got {self.recursion!r}")
-        if self.l_mixer not in L_MIXERS:
-            raise ConfigError(f"l_mixer must be 'attention' or 'conv', got {self.l_mixer!r}")
-        if self.l_mixer == "conv" and self.grid_height * self.grid_width != self.num_variables:
-            raise ConfigError(
-                f"l_mixer='conv' needs grid_height x grid_width == num_variables ({self.num_variables}), "
-                f"got {self.grid_height}x{self.grid_width}"
-            )
+        """Refuse a config outside its bounds (a :class:`ConfigError` naming the field and the
+        bound), so an edited or corrupt sidecar fails at load instead of hanging a solve."""
+        _check_sizes(self)
         if self.vocab_size is None:
             object.__setattr__(self, "vocab_size", self.num_values + 2)
+        _check_products(self)
+        _check_choices(self)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,6 +102,69 @@ class HRMConfig:
         if unknown:
             raise ConfigError(f"unknown model config keys: {', '.join(sorted(unknown))}")
         return cls(**data)
+
+
+def _whole(name: str, value: object, low: int, high: int) -> None:
+    """Refuse ``HRMConfig.<name>`` unless it is an int (not a bool) in ``[low, high]``."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ConfigError(f"HRMConfig.{name} must be a whole number from {low} to {high}, got {value!r}")
+
+
+def _check_sizes(c: HRMConfig) -> None:
+    """Each size within its bound (see :data:`~hybrid_hrm.model.options.MAX_SIZES`)."""
+    for name, high in MAX_SIZES.items():
+        if name != "vocab_size" or c.vocab_size is not None:
+            _whole(name, getattr(c, name), 1, high)
+    _whole("num_groups", c.num_groups, 0, MAX_GROUPS)
+    _whole("grid_height", c.grid_height, 0, MAX_GRID_SIDE)
+    _whole("grid_width", c.grid_width, 0, MAX_GRID_SIDE)
+    if c.h_cycles * c.l_cycles > MAX_STEPS:
+        raise ConfigError(
+            f"HRMConfig.h_cycles x l_cycles must be at most {MAX_STEPS} network steps a segment, "
+            f"got {c.h_cycles} x {c.l_cycles} = {c.h_cycles * c.l_cycles}"
+        )
+    e = c.expansion
+    if isinstance(e, bool) or not isinstance(e, (int, float)) or not 0 < e <= MAX_EXPANSION:
+        raise ConfigError(f"HRMConfig.expansion must be a number above 0 and at most {MAX_EXPANSION}, got {e!r}")
+
+
+def _check_products(c: HRMConfig) -> None:
+    """No tensor the config implies (embeddings, heads, states, membership) above :data:`MAX_ELEMENTS`."""
+    D = c.hidden
+    sizes = {
+        "num_variables x hidden": c.num_variables * D,
+        "num_variables x num_groups": c.num_variables * c.num_groups,
+        "num_groups x hidden": c.num_groups * D,
+        "vocab_size x hidden": c.vocab_size * D,
+        "num_values x hidden": c.num_values * D,
+        "hidden x hidden x expansion": int(D * D * c.expansion),
+    }
+    for what, size in sizes.items():
+        if size > MAX_ELEMENTS:
+            raise ConfigError(f"HRMConfig {what} must be at most {MAX_ELEMENTS} elements, got {size}")
+    if D % c.heads or (D // c.heads) % 2:
+        raise ConfigError(f"hidden {D} must split into an even head size over {c.heads} heads")
+
+
+def _check_choices(c: HRMConfig) -> None:
+    """The named choices (positions, recursion, L's mixer) and the fields they need."""
+    if not isinstance(c.positions, str) or c.positions not in POSITIONS:
+        raise ConfigError(f"positions must be one of {', '.join(POSITIONS)}, got {c.positions!r}")
+    if c.positions == "groups" and c.num_groups < 1:
+        raise ConfigError("positions='groups' needs num_groups >= 1")
+    if not isinstance(c.recursion, str) or c.recursion not in RECURSIONS:
+        raise ConfigError(f"recursion must be 'hrm' or 'trm', got {c.recursion!r}")
+    if not isinstance(c.l_mixer, str) or c.l_mixer not in L_MIXERS:
+        raise ConfigError(f"l_mixer must be 'attention' or 'conv', got {c.l_mixer!r}")
+    if c.l_mixer == "conv" and c.grid_height * c.grid_width != c.num_variables:
+        raise ConfigError(
+            f"l_mixer='conv' needs grid_height x grid_width == num_variables ({c.num_variables}), "
+            f"got {c.grid_height}x{c.grid_width}"
+        )
+    if not isinstance(c.carry_state, bool):
+        raise ConfigError(f"HRMConfig.carry_state must be true or false, got {c.carry_state!r}")
+    if not isinstance(c.domain, str):
+        raise ConfigError(f"HRMConfig.domain must be text, got {c.domain!r}")
 
 
 class HRMOutput(NamedTuple):
