@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import domains
 from solvers.base import Budget
-from solvers.errors import ConfigError, HybridHRMError, Status
+from solvers.errors import ConfigError, Status
 
 from ..weights import has_shipped_weights
 from .inputs import read_instances
@@ -40,20 +40,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_domains(args: argparse.Namespace) -> int:
-    """One line a registered domain: its name and what it is."""
-    for name in domains.available():
-        print(f"{name}\t{_describe(name)}")
+    """One line a registered domain: its name and what it is (a broken plugin: why it was skipped)."""
+    from domains.registry import describe_all
+
+    for name, line in describe_all():
+        print(f"{name}\t{line}")
     return EXIT_OK
-
-
-def _describe(name: str) -> str:
-    """The first line of a domain's docstring; a plugin that fails to load is named with its error."""
-    try:
-        domain = domains.get(name)
-    except HybridHRMError as exc:
-        return f"(broken plugin, skipped: {exc})"
-    doc = (type(domain).__doc__ or "").strip().splitlines()
-    return doc[0] if doc else ""
 
 
 def parse_bridge_options(text: str) -> tuple[tuple[str, object], ...]:
