@@ -217,6 +217,18 @@ class Domain(abc.ABC):
                 raise InvalidPuzzleError(f"{Path(path).name} line {record.line}: {exc.reason}", exc.position) from None
         return out
 
+    def view(self, instance: Instance, symmetry: tuple[np.ndarray, np.ndarray]) -> Instance:
+        """The instance under a symmetry (a ``(variable_permutation, value_permutation)`` pair of
+        :meth:`random_symmetry`): an equivalent puzzle whose answers map back one to one.
+
+        Breadth in the loop runs trajectories on such views; a domain whose
+        instances carry more than givens (endpoints, cages) overrides this.
+        """
+        perm, relabel = symmetry
+        solution = None if instance.solution is None else apply_symmetry(instance.solution, perm, relabel)
+        meta = {k: v for k, v in instance.meta.items() if k != "solution"}
+        return self.with_givens(instance, apply_symmetry(instance.givens, perm, relabel), solution=solution, **meta)
+
     def with_givens(self, instance: Instance, givens: np.ndarray, **meta: Any) -> Instance:
         """A new instance of the same shape with other givens."""
         givens = np.asarray(givens, dtype=np.int64)

@@ -23,7 +23,7 @@ import numpy as np
 from solvers.base import UNASSIGNED
 from solvers.search import ValueOrder
 
-from .base import Domain, Instance, apply_symmetry
+from .base import Domain, Instance
 
 
 def random_value_order(rng: np.random.Generator) -> ValueOrder:
@@ -64,10 +64,7 @@ def remove_givens(
 
 def augment_by_symmetry(domain: Domain, instance: Instance, rng: np.random.Generator) -> Instance:
     """A copy of ``instance`` under ``domain.random_symmetry``, its solution too, the other meta kept."""
-    perm, relabel = domain.random_symmetry(instance, rng)
-    solution = None if instance.solution is None else apply_symmetry(instance.solution, perm, relabel)
-    return domain.with_givens(instance, apply_symmetry(instance.givens, perm, relabel), solution=solution,
-                              **instance.meta)
+    return domain.view(instance, domain.random_symmetry(instance, rng))
 
 
 __all__ = ["augment_by_symmetry", "random_value_order", "remove_givens"]

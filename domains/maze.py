@@ -329,17 +329,19 @@ class MazeDomain(Domain):
         >>> maze.verify(copy, copy.solution).valid
         True
         """
-        perm, relabel = self.random_symmetry(instance, rng)
+        return self.view(instance, self.random_symmetry(instance, rng))
+
+    def view(self, instance: Instance, symmetry: tuple[np.ndarray, np.ndarray]) -> Instance:
+        """The maze rotated or reflected by ``symmetry``, its endpoints moved with it."""
+        perm, relabel = symmetry
         where = np.argsort(perm)  # where[old] = new index
         meta = dict(instance.meta)
         for key in ("start", "goal"):
             if key in meta:
                 meta[key] = int(where[meta[key]])
         solution = None if instance.solution is None else apply_symmetry(instance.solution, perm, relabel)
-        H, W = instance.shape
-        shape = (H, W) if H == W else instance.shape
         givens = apply_symmetry(instance.givens, perm, relabel)
-        return Instance(self.name, shape, givens, values_to_candidates(givens, 2), solution, meta)
+        return Instance(self.name, instance.shape, givens, values_to_candidates(givens, 2), solution, meta)
 
     # ----------------------------------------------------------------- files
     def read_records(self, path: str | Path, limit: int | None = None) -> Iterator[PuzzleRecord]:
