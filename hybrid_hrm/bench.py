@@ -32,6 +32,7 @@ from solvers.errors import ConfigError, Status
 
 from .bench_methods import METHODS, BenchConfig, Outcome, default_methods
 from .bench_plot import plot_report
+from .sweep import breadth_sweep
 
 
 def run_benchmark(
@@ -63,7 +64,10 @@ def run_benchmark(
         report["methods"][name] = summarize(domain, instances, outcomes, total)
         if progress:
             print(format_row(name, report["methods"][name]), flush=True)
-    if config.sweep_cycles:
+    if config.sweep_breadth:
+        echo = (lambda line: print(line, flush=True)) if progress else None
+        report["breadth_sweep"] = breadth_sweep(domain, instances, config, progress=echo)
+    elif config.sweep_cycles:
         report["cycle_sweep"] = cycle_sweep(domain, instances, config)
         if progress:
             for mode, rates in report["cycle_sweep"]["rates"].items():

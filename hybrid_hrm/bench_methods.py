@@ -39,6 +39,7 @@ class BenchConfig:
     seed: int = 0
     bridge: tuple[tuple[str, object], ...] = ()   # BridgeConfig overrides, e.g. (("max_cycles", 2),)
     sweep_cycles: tuple[int, ...] = ()             # no-search solve rate against the cycle budget
+    sweep_breadth: tuple[int, ...] = ()            # ... and against the breadth (trajectories per puzzle)
 
     @property
     def budget(self) -> Budget:

@@ -37,6 +37,7 @@ from .modes import MODES, Guide, Mode, get_mode
 from .policy import Policy, UniformPolicy
 from .result import SolvedBy, SolveResult, SolveStats, unsolved_result, verified_result
 from .symbolic import solve_symbolic
+from .wide import fold, widen
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,31 @@ class BridgeConfig:
     #: Nodes of plain search tried before the network (0: none). The network costs
     #: more than a guess on a CPU, so puzzles a short search settles never pay for it.
     probe_nodes: int = 32
+    #: Trajectories per puzzle, side by side in one network batch; the verifier picks
+    #: (:mod:`hybrid_hrm.breadth`).  1: the plain loop.  The settings below diversify
+    #: trajectories 1.. (trajectory 0 is always the plain loop on the puzzle itself).
+    breadth: int = 1
+    #: Trajectories run on random symmetric views of the puzzle (undone on the output).
+    views: bool = True
+    #: Sample subgoals from the network's distribution at this temperature (0: the top ones).
+    temperature: float = 0.0
+    #: Share of trajectories with uniform choices instead of the network (a portfolio).
+    uniform_share: float = 0.0
+    #: A refutation proven at one trajectory's root is applied to all of them.
+    share_refutations: bool = True
 
     def __post_init__(self) -> None:
+        for name in ("views", "share_refutations", "q_halt"):
+            value = getattr(self, name)
+            if value not in (0, 1) or isinstance(value, float):
+                raise ConfigError(f"BridgeConfig.{name} must be true or false (1 or 0), got {value!r}")
+            object.__setattr__(self, name, bool(value))
+        if not isinstance(self.breadth, int) or isinstance(self.breadth, bool) or not 1 <= self.breadth <= 1024:
+            raise ConfigError(f"BridgeConfig.breadth must be a whole number from 1 to 1024, got {self.breadth!r}")
+        if not isinstance(self.temperature, (int, float)) or not 0.0 <= self.temperature <= 100.0:
+            raise ConfigError(f"temperature must be in [0, 100], got {self.temperature!r}")
+        if not isinstance(self.uniform_share, (int, float)) or not 0.0 <= self.uniform_share <= 1.0:
+            raise ConfigError(f"uniform_share must be in [0, 1], got {self.uniform_share!r}")
         for name in ("max_cycles", "subgoals_per_cycle", "batch_size", "probe_nodes"):
             value = getattr(self, name)
             if (
@@ -74,8 +98,6 @@ class BridgeConfig:
                 )
         if not isinstance(self.min_confidence, (int, float)) or not (0.0 <= self.min_confidence <= 1.0):
             raise ConfigError(f"min_confidence must be in [0, 1], got {self.min_confidence!r}")
-
-
 
 
 class HybridSolver:
@@ -102,15 +124,24 @@ class HybridSolver:
         self.config = config or BridgeConfig()
         self.loop = HybridLoop(self.domain, self.config)
         models = [] if model is None else list(model) if isinstance(model, (list, tuple)) else [model]
-        self.models = {(m.config.num_variables, m.config.num_values): m for m in models}
+        # A size-free model (the maze reasoner: config.size_free) serves every instance with its
+        # number of values; the others serve their one shape (variables x values).
+        self.any_size = {m.config.num_values: m for m in models if getattr(m.config, "size_free", False)}
+        self.models = {
+            (m.config.num_variables, m.config.num_values): m
+            for m in models
+            if not getattr(m.config, "size_free", False)
+        }
         self.model = models[0] if models else None
         self._policies: dict[tuple[int, int], Policy] = {}
+        self._any_size_policies: dict[int, Policy] = {}
         if models:
             from .model import resolve_device
             from .policy import NetworkPolicy
 
             dev = resolve_device(device)
             self._policies = {shape: NetworkPolicy(m, dev) for shape, m in self.models.items()}
+            self._any_size_policies = {k: NetworkPolicy(m, dev) for k, m in self.any_size.items()}
 
     # -------------------------------------------------------------- loading
     @classmethod
@@ -180,7 +211,11 @@ class HybridSolver:
         >>> HybridSolver("sudoku").has_model_for(domains.get("sudoku").parse("1..." "..2." ".3.." "...4"))
         False
         """
-        return (instance.num_variables, instance.num_values) in self.models
+        if (instance.num_variables, instance.num_values) in self.models:
+            return True
+        # A size-free model reads square grids (it infers the side from the number of cells).
+        shape = tuple(instance.shape)
+        return instance.num_values in self.any_size and len(shape) == 2 and shape[0] == shape[1]
 
     # --------------------------------------------------------------- solving
     def solve(
@@ -230,8 +265,10 @@ class HybridSolver:
     def _policy_for(self, mode: Mode, shape: tuple[int, int], first: int) -> Policy:
         if mode.guide is Guide.UNIFORM:
             return UniformPolicy(self.config.seed)
-        if not self._policies:
+        if not self._policies and not self._any_size_policies:
             raise ConfigError(f"mode {mode.name!r} needs a model: use HybridSolver.from_pretrained(...) or load(...)")
+        if shape not in self._policies and shape[1] in self._any_size_policies:
+            return self._any_size_policies[shape[1]]
         if shape not in self._policies:
             have = ", ".join(f"{v} variables x {k} values" for v, k in self._policies)
             raise InvalidPuzzleError(
@@ -299,7 +336,13 @@ class HybridSolver:
         active = [r for r in runs if r.status is None]
         in_loop = {id(r) for r in active}
         loop_start = time.perf_counter()
-        self.loop.cycles(active, policy, budget)
+        if self.config.breadth > 1:
+            trajectories, loop_policy = widen(self.loop, active, policy, self.config)
+            self.loop.cycles(trajectories, loop_policy, budget)
+            for run in active:
+                fold(self.loop, run)
+        else:
+            self.loop.cycles(active, policy, budget)
         loop_share = (time.perf_counter() - loop_start) / max(len(active), 1)
         results = []
         for run in runs:

@@ -47,6 +47,7 @@ from solvers.base import Budget, SymbolicLayer, masks_to_candidates
 from solvers.errors import Status
 from solvers.search import search as plain_search
 
+from .breadth import Group, Sampling
 from .policy import Policy
 from .result import SolvedBy, SolveStats
 from .symbolic import new_trace
@@ -73,6 +74,10 @@ class Run:
     halted: str = ""
     probs: np.ndarray | None = None
     last_pred: np.ndarray | None = None
+    #: Breadth: the instance's trajectories this run is one of (``None``: it runs alone).
+    group: Group | None = None
+    #: Breadth: how this trajectory samples its subgoals (``None``: the top ones).
+    sampling: Sampling | None = None
 
     @property
     def decided(self) -> int:
@@ -162,6 +167,7 @@ class HybridLoop:
         index = np.arange(len(active))
         state = None
         for cycle in range(1, self.config.max_cycles + 1):
+            index, state = self._still_open(active, index, policy, state)
             if not len(index) or (deadline is not None and time.perf_counter() > deadline):
                 break
             cand = np.stack([masks_to_candidates(active[i].masks, K) for i in index])
@@ -175,6 +181,8 @@ class HybridLoop:
                 self.cycle(run, step.probs[j], step.confidence[j], cycle, budget)
                 if run.status is None and self.config.q_halt and step.halt[j]:
                     run.halted = f"Q-head halted after cycle {cycle}"
+                if run.status is not None and run.group is not None and not run.group.done:
+                    run.group.winner = run.group.index_of(run)  # solved or unsolvable: the instance is decided
                 if run.status is None and not run.halted:
                     keep.append(j)
             index = index[keep]
@@ -183,14 +191,51 @@ class HybridLoop:
             if run.status is None and not run.halted:
                 run.halted = f"cycle budget ({self.config.max_cycles}) spent"
 
+    def _still_open(self, active: list[Run], index: np.ndarray, policy: Policy, state):
+        """Breadth: stop the trajectories whose instance another one decided, apply shared refutations."""
+        keep = []
+        for j, i in enumerate(index):
+            run = active[i]
+            group = run.group
+            if group is not None and group.done:
+                run.halted = f"trajectory {group.winner} of {len(group.runs)} decided the puzzle"
+                continue
+            if group is not None:
+                self.apply_refutations(run, group.pending(run))
+                if run.status is not None:
+                    group.winner = group.index_of(run)
+                    continue
+            keep.append(j)
+        if len(keep) == len(index):
+            return index, state
+        return index[keep], policy.select(state, np.array(keep, dtype=np.int64))
+
+    def apply_refutations(self, run: Run, refuted: list[tuple[int, int]]) -> None:
+        """Remove values another trajectory refuted at its root (they hold for the instance)."""
+        for v, k in refuted:
+            bit = 1 << k
+            if run.root[v] & bit:
+                run.root[v] &= ~bit
+                if not run.root[v] or not run.layer.propagate(run.root, (v,)):
+                    run.status, run.reason = Status.UNSOLVABLE, "every value was refuted: no solution"
+                    run.trace.halt_reason = run.reason
+                    return
+            if run.masks[v] & bit:
+                run.masks[v] &= ~bit
+                if not run.masks[v] or not run.layer.propagate(run.masks, (v,)):
+                    self.backtrack(run)
+                    if run.status is not None:
+                        return
+
     def cycle(self, run: Run, probs: np.ndarray, confidence: np.ndarray, cycle: int, budget: Budget) -> None:
         """One cycle of one run: propose, verify and commit, record."""
         before = sum(m.bit_count() for m in run.masks)
-        pred = probs.argmax(-1)
+        best = probs.argmax(-1)
+        pred = best if run.sampling is None else run.sampling.values(probs)
         undecided = np.array([bool(m & (m - 1)) for m in run.masks])
-        changed = 0 if run.last_pred is None else int(((pred != run.last_pred) & undecided).sum())
-        run.last_pred = pred
-        proposals = self.propose(pred, confidence, undecided)
+        changed = 0 if run.last_pred is None else int(((best != run.last_pred) & undecided).sum())
+        run.last_pred = best
+        proposals = self.propose(pred, confidence, undecided, run.sampling)
         done = self.commit(run, proposals, budget)
         run.stats.proposed += len(proposals)
         run.stats.accepted += len(done.accepted)
@@ -220,10 +265,16 @@ class HybridLoop:
             run.stats.solved_by = SolvedBy.LOOP
             run.trace.halt_reason = f"verified complete and valid after cycle {cycle}"
 
-    def propose(self, pred: np.ndarray, confidence: np.ndarray, undecided: np.ndarray) -> list[Proposal]:
-        """The most confident undecided variables with their best values (the subgoals)."""
+    def propose(
+        self, pred: np.ndarray, confidence: np.ndarray, undecided: np.ndarray, sampling: Sampling | None = None
+    ) -> list[Proposal]:
+        """The most confident undecided variables with their best values (the subgoals); a sampling
+        trajectory draws the variables at its temperature instead."""
         order = np.flatnonzero(undecided)
-        order = order[np.argsort(-confidence[order], kind="stable")]
+        if sampling is None:
+            order = order[np.argsort(-confidence[order], kind="stable")]
+        else:
+            order = sampling.order(confidence, order)
         return [
             Proposal(int(v), int(pred[v]), float(confidence[v]))
             for v in order[: self.config.subgoals_per_cycle]
@@ -244,10 +295,13 @@ class HybridLoop:
             if mask == 1 << k:
                 done.implied.append((v, k))  # already decided by propagation: nothing to commit
                 continue
-            if budget.max_nodes is not None and run.stats.search_nodes >= budget.max_nodes:
+            used = run.stats.search_nodes if run.group is None else run.group.nodes
+            if budget.max_nodes is not None and used >= budget.max_nodes:
                 done.unexamined = len(proposals) - n
                 break
             run.stats.search_nodes += 1
+            if run.group is not None:
+                run.group.nodes += 1
             run.trail.append((list(run.masks), v, k))
             run.masks[v] = 1 << k
             if layer.propagate(run.masks, (v,)):
@@ -286,6 +340,8 @@ class HybridLoop:
                 run.masks = masks
                 if not run.trail:
                     run.root = list(masks)  # a proven refutation at the root
+                    if run.group is not None:
+                        run.group.share(run, v, k)
                 return backed
         run.status = Status.UNSOLVABLE
         run.reason = "every value was refuted: no solution"

@@ -71,6 +71,9 @@ class Trace:
     givens: list[int] | None = field(default=None, repr=False)
     final_values: list[int] | None = field(default=None, repr=False)
     shape: tuple[int, ...] = ()
+    #: Breadth: the trajectory this story is of (the one that decided the puzzle), and how many ran.
+    trajectory: int = 0
+    trajectories: int = 1
     #: The domain that draws this trace (set by the solver; not part of the record's data).
     drawer: Domain | None = field(default=None, repr=False, compare=False)
 
@@ -103,6 +106,8 @@ class Trace:
                 line += f"; backed out {', '.join(self.name(v, k) for v, k in c.backed_out)} (contradiction)"
             line += f"; propagation removed {c.pruned} candidates; L changed {c.changed_by_l}; decided {c.decided}"
             lines.append(line)
+        if self.trajectories > 1:
+            lines.insert(0, f"trajectory {self.trajectory} of {self.trajectories} (the cycles below are its own)")
         if self.halt_reason:
             lines.append(f"halted: {self.halt_reason}")
         if self.search is not None:

@@ -63,7 +63,8 @@ def parse_bridge_options(text: str) -> tuple[tuple[str, object], ...]:
             number = float(value)
         except ValueError:
             raise ConfigError(f"loop setting {key} needs a number, got {value!r}") from None
-        out.append((key, int(number) if number.is_integer() and key != "min_confidence" else number))
+        floats = ("min_confidence", "temperature", "uniform_share")
+        out.append((key, int(number) if number.is_integer() and key not in floats else number))
     BridgeConfig(**dict(out))  # validate now, not after other methods ran
     return tuple(out)
 
@@ -85,6 +86,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     config = bench.BenchConfig(
         bridge=parse_bridge_options(args.bridge),
         sweep_cycles=tuple(args.sweep_cycles),
+        sweep_breadth=tuple(args.sweep_breadth),
         max_nodes=args.max_nodes,
         max_seconds=args.max_seconds,
         device=args.device,

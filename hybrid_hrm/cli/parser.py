@@ -133,10 +133,13 @@ def _add_bench(sub) -> None:
     p.add_argument("--plot", default=None, help="also write a PNG plot here")
     _add_model(p)
     p.add_argument("--seed", type=nonneg_int, default=0, help="seed of the uniform policy and generated cases")
-    p.add_argument("--scale", type=nonneg_float, default=1.0, help="reliability and train: share of the full work (cases; steps and repeats)")
+    p.add_argument("--scale", type=nonneg_float, default=1.0,
+                   help="reliability and train: share of the full work (cases; steps and repeats)")
     p.add_argument("--bridge", default="", help="loop settings, e.g. max_cycles=2,min_confidence=0.3,probe_nodes=16")
     p.add_argument("--sweep-cycles", type=cycle_list, default=(),
                    help="also measure the no-search solve rate at these cycle budgets, e.g. 1,2,4,8")
+    p.add_argument("--sweep-breadth", type=cycle_list, default=(),
+                   help="... and at these breadths (trajectories per puzzle), e.g. 1,2,4,8,16")
     _add_budget(p)
 
 
