@@ -53,6 +53,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,7 @@ from solvers.errors import ConfigError, InvalidPuzzleError
 
 from .base import Instance
 from .csp_domain import CSPDomain, Shape
+from .kenken_picture import draw_kenken_trace
 from .text import as_text
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -314,3 +316,7 @@ class KenKenDomain(CSPDomain):
         ('solved', 0)
         """
         return super().generate(rng, count, max_givens=max_givens, **options)
+
+    def draw_trace(self, trace: Any, path: str | Path) -> Path:
+        """The grid per cycle with its cages and clues (:func:`~domains.kenken_picture.draw_kenken_trace`)."""
+        return draw_kenken_trace(trace, path)

@@ -40,6 +40,7 @@ Examples
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ from solvers.errors import ConfigError, InvalidPuzzleError
 from .base import Instance
 from .csp_domain import CSPDomain, Shape
 from .csp_text import read_values
+from .nqueens_picture import draw_nqueens_trace
 from .text import as_text
 
 SIZES = range(4, 13)
@@ -100,3 +102,7 @@ class NQueensDomain(CSPDomain):
         if rng.random() < 0.5:
             cols = cols[::-1].copy()
         return rows, cols
+
+    def draw_trace(self, trace: Any, path: str | Path) -> Path:
+        """A chess board per cycle, the queens placed so far (:func:`~domains.nqueens_picture.draw_nqueens_trace`)."""
+        return draw_nqueens_trace(trace, path)

@@ -1,12 +1,16 @@
 """Pictures of a trace: one board per cycle, so a person can follow the reasoning.
 
-Each panel is the board after one H cycle: givens in black, subgoals the
-symbolic layer accepted in green, rejected ones in red (crossed), backed-out
-ones in orange, and the shading counts the candidates left (darker = more
-open).  The last panel shows the verified answer in blue.  Grid domains
-(Sudoku) are drawn as their grid; other domains as a near-square grid of
-their variables.  A domain draws its own picture by overriding
-:meth:`domains.base.Domain.draw_trace`.
+Each panel is the board AFTER one H cycle (:func:`domains.trace_panels.trace_panels`):
+givens in black, the committed subgoals still standing in green, the
+variables propagation decided in blue, this cycle's rejected subgoals
+small, red and struck through, backed-out ones orange; the shading counts
+the candidates left (darker = more open).  The last panel is the verified
+answer, its cells the loop had not decided in purple.  The title of each
+panel gives the cycle's numbers (``cycle 2: 3 accepted, 1 rejected, 28
+decided``), the legend below the panels explains the styles.  Grid
+domains (Sudoku) are drawn as their grid; other domains as a near-square
+grid of their variables.  A domain draws its own picture by overriding
+:meth:`domains.base.Domain.draw_trace` (KenKen, N-Queens, mazes do).
 """
 
 from __future__ import annotations
@@ -15,107 +19,78 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from domains.drawing import add_legend, draw_grid_panel, panel_fontsize, png_path, save_png, subplots, used_styles
+from domains.trace_panels import Panel, figure_title, trace_panels
+
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from domains.base import Domain
 
     from .trace import Trace
 
+PANEL_INCHES = 3.2
 
-def _grid_shape(trace: Trace, num_variables: int) -> tuple[int, int]:
-    if trace.shape and len(trace.shape) == 2 and trace.shape[0] * trace.shape[1] == num_variables:
+
+def is_grid(trace: Trace, num_variables: int) -> bool:
+    """Whether the trace's shape is a 2-D grid of its variables (Sudoku), drawn as that grid."""
+    return len(trace.shape) == 2 and trace.shape[0] * trace.shape[1] == num_variables
+
+
+def grid_shape(trace: Trace, num_variables: int) -> tuple[int, int]:
+    """``(rows, cols)`` of the board: the trace's 2-D shape, else a near-square grid of the variables."""
+    if is_grid(trace, num_variables):
         return trace.shape[0], trace.shape[1]
-    cols = math.ceil(math.sqrt(num_variables))
-    return math.ceil(num_variables / cols), cols
+    cols = max(math.ceil(math.sqrt(num_variables)), 1)
+    return max(math.ceil(num_variables / cols), 1), cols
+
+
+def _sudoku_boxes(ax: Axes, trace: Trace, rows: int, cols: int) -> None:
+    """The thick box lines of a Sudoku board (``box x box`` boxes on a ``box^2`` grid)."""
+    box = math.isqrt(cols) if trace.domain == "sudoku" else 0
+    if box and box * box == cols == rows:
+        for i in range(0, cols + 1, box):
+            ax.plot([i, i], [0, rows], color="black", linewidth=1.5)
+            ax.plot([0, cols], [i, i], color="black", linewidth=1.5)
+
+
+def trace_figure(trace: Trace, max_panels: int = 6) -> tuple[Figure, list[Panel]]:
+    """The generic boards of ``trace`` as a figure, with the panels it drew (what tests read).
+
+    One row of boards, the state after each drawn cycle and the answer, a
+    title naming the halt reason (and any cycles left out), the legend of
+    the styles used below.
+    """
+    from matplotlib.patches import Patch
+
+    V = len(trace.givens or []) or len(trace.variable_names)
+    rows, cols = grid_shape(trace, V)
+    names = None if is_grid(trace, V) else [str(n) for n in trace.variable_names[:V]]
+    panels = trace_panels(trace, max_panels)
+    fig, axes = subplots(1, len(panels), (PANEL_INCHES * len(panels), PANEL_INCHES * rows / cols + 1.2))
+    fontsize = panel_fontsize(cols, PANEL_INCHES) * 0.8
+    for ax, panel in zip(axes[0], panels):
+        draw_grid_panel(ax, panel, rows, cols, list(trace.value_names), fontsize, names)
+        _sudoku_boxes(ax, trace, rows, cols)
+    fig.suptitle(figure_title(trace, len(panels) - 1), fontsize=10)
+    extra = [("shading: candidates left (darker = more)", Patch(facecolor=(0.55, 0.65, 1.0), edgecolor="0.75"))]
+    add_legend(fig, used_styles(panels), extra if len(panels) > 1 else [])
+    return fig, panels
 
 
 def plot_trace(trace: Trace, domain: Domain | None, path: str | Path, max_panels: int = 6) -> Path:
-    """Draw ``trace`` to a PNG at ``path`` and return the path.
+    """Draw ``trace`` to a PNG at ``path`` and return the file written.
 
     The domain's own drawing (:meth:`~domains.base.Domain.draw_trace`) when
     it has one, else the generic boards (also when ``domain`` is ``None``).
+    ``.png`` is appended when ``path`` lacks it (the returned path says
+    so); a missing folder is a :class:`~solvers.errors.ConfigError`,
+    raised before anything is drawn.
     """
+    path = png_path(path)
     own = None if domain is None else domain.draw_trace(trace, path)
     if own is not None:
-        return own
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
-    givens = trace.givens or []
-    V = len(givens) or len(trace.variable_names)
-    rows, cols = _grid_shape(trace, V)
-    cycles = trace.cycles[: max_panels - 1]
-    panels = len(cycles) + 1
-    fig, axes = plt.subplots(1, panels, figsize=(3.2 * panels, 3.6), squeeze=False)
-    K = max(len(trace.value_names), 1)
-
-    def cell_xy(v: int) -> tuple[int, int]:
-        return v % cols, rows - 1 - v // cols
-
-    def board(ax, counts, title):
-        ax.set_xlim(0, cols)
-        ax.set_ylim(0, rows)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        ax.set_title(title, fontsize=9)
-        for v in range(V):
-            x, y = cell_xy(v)
-            shade = 0.0 if counts is None else (counts[v] - 1) / max(K - 1, 1)
-            ax.add_patch(
-                Rectangle(
-                    (x, y), 1, 1, facecolor=(1 - 0.45 * shade, 1 - 0.35 * shade, 1.0), edgecolor="0.75", linewidth=0.5
-                )
-            )
-        box = int(math.isqrt(cols)) if trace.domain == "sudoku" else 0
-        if box and box * box == cols:
-            for i in range(0, cols + 1, box):
-                ax.plot([i, i], [0, rows], color="black", linewidth=1.5)
-                ax.plot([0, cols], [i, i], color="black", linewidth=1.5)
-        for v, g in enumerate(givens):
-            if g >= 0:
-                x, y = cell_xy(v)
-                ax.text(x + 0.5, y + 0.5, trace.value_names[g], ha="center", va="center", fontsize=8, fontweight="bold")
-
-    def mark(ax, v, k, color, crossed=False):
-        x, y = cell_xy(v)
-        ax.text(
-            x + 0.5, y + 0.5, trace.value_names[k], ha="center", va="center", fontsize=8, color=color, fontweight="bold"
-        )
-        if crossed:
-            ax.plot([x + 0.15, x + 0.85], [y + 0.15, y + 0.85], color=color, linewidth=1.2)
-
-    for ax, c in zip(axes[0], cycles):
-        board(ax, c.candidate_counts, f"cycle {c.cycle}: +{len(c.accepted)} / x{len(c.rejected)}")
-        for v, k in c.accepted:
-            mark(ax, v, k, "green")
-        for v, k in c.backed_out:
-            mark(ax, v, k, "darkorange", crossed=True)
-        for v, k, _why in c.rejected:
-            mark(ax, v, k, "red", crossed=True)
-    last = axes[0][-1]
-    search = trace.search
-    title = "answer (verified)" if trace.final_values is not None else "no answer"
-    if search is not None:
-        title += f"\nsearch: {search.nodes} nodes"
-    board(last, None, title)
-    if trace.final_values is not None:
-        for v, k in enumerate(trace.final_values):
-            if givens and givens[v] < 0:
-                mark(last, v, k, "royalblue")
-    fig.suptitle(f"{trace.domain}: {trace.halt_reason}", fontsize=10)
-    fig.text(
-        0.5,
-        0.01,
-        "black: given   green: accepted subgoal   red: rejected   orange: backed out "
-        "(contradiction)   blue: answer   shading: candidates left",
-        ha="center",
-        fontsize=8,
-    )
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+        return Path(own)
+    fig, _ = trace_figure(trace, max_panels)
+    return save_png(fig, path)
