@@ -216,13 +216,14 @@ class HybridLoop:
             bit = 1 << k
             if run.root[v] & bit:
                 run.root[v] &= ~bit
-                if not run.root[v] or not run.layer.propagate(run.root, (v,)):
+                # touched=None: ``touched`` names decided variables only (the layer's contract)
+                if not run.root[v] or not run.layer.propagate(run.root, None):
                     run.status, run.reason = Status.UNSOLVABLE, "every value was refuted: no solution"
                     run.trace.halt_reason = run.reason
                     return
             if run.masks[v] & bit:
                 run.masks[v] &= ~bit
-                if not run.masks[v] or not run.layer.propagate(run.masks, (v,)):
+                if not run.masks[v] or not run.layer.propagate(run.masks, None):
                     self.backtrack(run)
                     if run.status is not None:
                         return

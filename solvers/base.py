@@ -111,7 +111,12 @@ class Propagator(Protocol):
     num_values: int
 
     def propagate(self, masks: list[int], touched: Sequence[int] | None = None) -> bool:
-        """Propagate in place to a fixpoint; ``False`` on contradiction."""
+        """Propagate in place to a fixpoint; ``False`` on contradiction.
+
+        ``touched``: the variables *decided* (one candidate left) since the last
+        fixpoint, a hint the layer may use to work incrementally; ``None`` when
+        anything else changed (a value removed from an undecided variable).
+        """
 
 
 @runtime_checkable

@@ -151,3 +151,14 @@ def test_the_trace_says_which_trajectory_solved_and_how_many_ran():
     solved = [r for r in results if r.status is Status.SOLVED and r.stats.cycles > 0]
     assert solved and all(r.trace.trajectories == 4 and 0 <= r.trace.trajectory < 4 for r in solved)
     assert all(r.trace.render().startswith(f"trajectory {r.trace.trajectory} of 4") for r in solved)
+
+
+def test_shared_refutations_never_make_a_solvable_puzzle_unsolvable():
+    """Regression: a shared refutation was propagated as if it decided its variable (a false 'no solution')."""
+    from domains.collections import collection_lines
+
+    puzzles = [SUDOKU.parse(line) for line in collection_lines("top1465", 12)]
+    config = BridgeConfig(max_cycles=12, probe_nodes=0, breadth=12)
+    results = HybridSolver("sudoku", config=config).solve_instances(puzzles, mode="hybrid-uniform-nosearch")
+    assert all(r.status in (Status.SOLVED, Status.BUDGET_EXHAUSTED) for r in results)
+    assert sum(r.status is Status.SOLVED for r in results) >= 6
