@@ -33,7 +33,7 @@ PANEL_INCHES = 3.0
 
 def trace_cages(trace: Any) -> tuple[tuple[str, int, tuple[int, ...]], ...] | None:
     """The cages ``(op, target, cells)`` the trace carries in ``trace.meta["structure"]``, or ``None``."""
-    meta = getattr(trace, "meta", None) or {}
+    meta = trace.meta
     cages = meta.get("structure")
     return None if cages is None else tuple((str(op), int(t), tuple(int(v) for v in cells)) for op, t, cells in cages)
 

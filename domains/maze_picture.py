@@ -45,7 +45,7 @@ def maze_ends(trace: Any) -> list[tuple[int, str]]:
     ends are labelled ``S/G`` rather than guessed.
     """
     givens = np.asarray(trace.givens)
-    meta = getattr(trace, "meta", None) or {}
+    meta = trace.meta
     start, goal = meta.get("start"), meta.get("goal")
     if start is not None and goal is not None and givens[start] == ON and givens[goal] == ON:
         return [(int(start), "S"), (int(goal), "G")]

@@ -9,18 +9,41 @@ last panel is the verified answer (or the state the loop left, when there
 is none).  The drawers (generic grid, Sudoku, KenKen, N-Queens) all draw
 these :class:`Panel` records, and tests read them instead of pixels.
 
-The trace is duck-typed (:class:`hybrid_hrm.trace.Trace`, which this layer
-must not import): ``cycles`` of records with ``cycle``, ``accepted``,
-``rejected``, ``backed_out``, ``decided``, ``candidate_counts`` and
-``values_after`` (the value index of each decided variable, ``-1`` for an
-undecided one; traces without it show decided cells without a value),
-plus ``givens``, ``final_values``, ``search`` and ``halt_reason``.
+The trace is declared by :class:`TraceLike` (what :class:`hybrid_hrm.trace.Trace`,
+which this layer must not import, offers): ``cycles`` of :class:`CycleLike`
+records, whose ``values_after`` holds the value index of each decided
+variable (``-1`` for an undecided one; ``None`` in traces without it: decided
+cells are then drawn without a value), plus ``givens``, ``final_values``,
+``shape``, ``meta``, ``search`` and ``halt_reason``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, Sequence
+
+
+class CycleLike(Protocol):
+    """One cycle of a trace, as the pictures read it."""
+
+    cycle: int
+    accepted: Sequence[tuple[int, int]]
+    rejected: Sequence[tuple[int, int, str]]
+    backed_out: Sequence[tuple[int, int]]
+    decided: int
+    candidate_counts: Sequence[int] | None
+    values_after: Sequence[int] | None
+
+
+class TraceLike(Protocol):
+    """A solve's trace, as the pictures read it."""
+
+    cycles: Sequence[CycleLike]
+    givens: Sequence[int] | None
+    final_values: Sequence[int] | None
+    shape: tuple[int, ...]
+    meta: dict[str, Any]
+    halt_reason: str
 
 
 @dataclass(frozen=True)
@@ -90,7 +113,7 @@ def cycle_cells(givens: list[int], commits: dict[int, int], record: Any) -> dict
     cells = {v: Cell(g, "given") for v, g in enumerate(givens) if g >= 0}
     for v, k in commits.items():
         cells.setdefault(v, Cell(k, "committed"))
-    values = getattr(record, "values_after", None)
+    values = record.values_after
     counts = record.candidate_counts
     if values is not None:
         for v, k in enumerate(values):

@@ -40,6 +40,7 @@ def new_trace(domain: Domain, instance: Instance) -> Trace:
         givens=instance.givens.tolist(),
         shape=tuple(instance.shape),
         drawer=domain,
+        meta=dict(instance.meta),
     )
 
 

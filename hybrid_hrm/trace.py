@@ -71,6 +71,8 @@ class Trace:
     givens: list[int] | None = field(default=None, repr=False)
     final_values: list[int] | None = field(default=None, repr=False)
     shape: tuple[int, ...] = ()
+    #: The instance's meta (maze endpoints, KenKen cages): what a domain's picture needs beside the givens.
+    meta: dict[str, Any] = field(default_factory=dict, repr=False)
     #: Breadth: the trajectory this story is of (the one that decided the puzzle), and how many ran.
     trajectory: int = 0
     trajectories: int = 1
@@ -126,7 +128,7 @@ class Trace:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: the cycles, search and halt reason (names and the drawer left out)."""
-        skip = {"variable_names", "value_names", "drawer"}
+        skip = {"variable_names", "value_names", "drawer", "meta"}
         return {
             f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in skip
         }

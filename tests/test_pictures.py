@@ -176,7 +176,7 @@ def test_kenken_panels_draw_every_cage_clue():
     kenken = domains.get("kenken")
     [inst] = kenken.generate(np.random.default_rng(0), size=6)
     trace = _loop(kenken, inst, cycles=3, seed=1).trace
-    trace.meta = dict(inst.meta)  # what the solver's trace is to carry (see the xfail below)
+    trace.meta = dict(inst.meta)
     fig, panels = kenken_figure(trace)
     try:
         cages = inst.meta["structure"]
@@ -186,7 +186,7 @@ def test_kenken_panels_draw_every_cage_clue():
         _texts_inside(fig)
     finally:
         _close(fig)
-    del trace.meta
+    trace.meta = {}
     fig, _ = kenken_figure(trace)
     try:
         assert "cages not recorded" in fig.get_suptitle() and not _gids(fig.axes[0], "cage:")
@@ -194,11 +194,14 @@ def test_kenken_panels_draw_every_cage_clue():
         _close(fig)
 
 
-@pytest.mark.xfail(reason="Trace does not carry the instance's meta yet (symbolic.new_trace must fill Trace.meta)")
 def test_a_solver_trace_carries_the_cages_and_maze_ends():
     kenken = domains.get("kenken")
     inst = kenken.parse("abb/acc/dde a=1- b=2* c=3/ d=2* e=3")
-    assert hh.HybridSolver("kenken").solve(inst).trace.meta["structure"] == inst.meta["structure"]
+    assert hh.HybridSolver("kenken").solve(inst, mode="symbolic").trace.meta["structure"] == inst.meta["structure"]
+    maze = domains.get("maze")
+    ends = maze.parse("G  #\n## #\nS   ")
+    trace = hh.HybridSolver("maze").solve(ends, mode="hybrid-uniform").trace
+    assert (trace.meta["start"], trace.meta["goal"]) == (ends.meta["start"], ends.meta["goal"])
 
 
 # --- 4. mazes: S and G, the legend inside ---------------------------------------------------------------
@@ -225,6 +228,7 @@ def test_maze_labels_the_start_s_and_the_goal_g():
 def test_a_maze_trace_without_its_ends_does_not_guess():
     maze = domains.get("maze")
     trace = hh.HybridSolver("maze").solve(maze.parse("G  #\n## #\nS   "), mode="hybrid-uniform").trace
+    trace.meta = {}  # a trace that lost its instance's meta
     fig = maze_figure(trace)
     try:
         labels = [t.get_text() for t in fig.axes[0].texts if (t.get_gid() or "").startswith("end:")]

@@ -72,6 +72,7 @@ def _prepare_files(folder: Path) -> None:
     text = "\n\n".join(maze.format(m) for m in mazes) + "\n"
     (folder / "mazes.txt").write_text(text)
     (folder / "bench-out").mkdir(exist_ok=True)
+    (folder / "docs").mkdir(exist_ok=True)  # the README's plots go to docs/, as in the repository
     (folder / "bench-out" / "maze9_test.txt").write_text(text)
     assert sudoku.read_file(folder / "puzzles.txt")
 
