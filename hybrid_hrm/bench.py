@@ -170,7 +170,8 @@ def format_ratios(report: dict) -> list[str]:
         for slow in ("python-constraint", "ortools", "symbolic"):
             if fast in methods and slow in methods and fast != slow:
                 ratio = methods[slow]["median_ms"] / max(methods[fast]["median_ms"], 1e-9)
-                line = f"median time: {slow} / {fast} = {ratio:.2f}x"
+                shown = np.format_float_positional(ratio, precision=3, fractional=False, trim="-")
+                line = f"median time: {slow} / {fast} = {shown}x"
                 if methods[slow]["not_solved"]:
                     line += f" (at least: {slow} ran out of budget on {methods[slow]['not_solved']})"
                 lines.append(line)
