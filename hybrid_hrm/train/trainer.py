@@ -79,35 +79,8 @@ class Trainer(BatchStep):
         self.interrupted: str | None = None
         self.domain = domains.get(config.domain)
         torch.manual_seed(config.seed)
-        puzzles = load_puzzles(self.domain, config, self.out / "cache", self.progress)
-        self.train_set, self.eval_set = split(puzzles, config.eval_puzzles, config.seed)
-        self.valid_set = None
-        if config.validate_seconds:
-            count = max(1, min(256, len(self.train_set) // 10))
-            self.train_set, self.valid_set = split(self.train_set, count, config.seed + 1)
-        self.best: dict[str, Any] | None = None  # {"score", "step", "weights"} of the best validated model
-        self.template = puzzles.template
-        # A layer sound for every instance of the shape (structured domains such as
-        # KenKen have per-instance constraints; their shared part prunes all of them).
-        self.layer = self.domain.shape_layer(self.template)
-        self.model_config = model_config_for(config, puzzles, self.layer)
-        membership = (
-            group_membership(self.layer, self.template.num_variables)
-            if self.model_config.positions == "groups"
-            else None
-        )
-        self.model = HRM(self.model_config, membership).to(self.info.device)
-        if config.init_from:
-            self._init_from(config.init_from)
-        self.ema = copy.deepcopy(self.model) if self.model_config.recursion == "trm" else None
-        decay, no_decay = [], []
-        for name, p in self.model.named_parameters():
-            (no_decay if p.ndim < 2 or "embed" in name else decay).append(p)
-        self.optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=config.lr,
-            betas=(0.9, 0.95),
-        )
+        puzzles = self._load_data()
+        self._build_model(puzzles)
         self._check_free_space()
         self.step = 0
         self.elapsed = 0.0
@@ -120,6 +93,41 @@ class Trainer(BatchStep):
             ids = [self.info.device.index] if self.info.device.type == "cuda" else None
             self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
         self.autocast = self.info.device.type == "cuda"
+
+    def _load_data(self) -> PuzzleSet:
+        """The run's puzzles, split into training, held-out and (when validating) validation sets."""
+        c = self.config
+        puzzles = load_puzzles(self.domain, c, self.out / "cache", self.progress)
+        self.train_set, self.eval_set = split(puzzles, c.eval_puzzles, c.seed)
+        self.valid_set = None
+        if c.validate_seconds:
+            count = max(1, min(256, len(self.train_set) // 10))
+            self.train_set, self.valid_set = split(self.train_set, count, c.seed + 1)
+        self.best: dict[str, Any] | None = None  # {"score", "step", "weights"} of the best validated model
+        self.template = puzzles.template
+        return puzzles
+
+    def _build_model(self, puzzles: PuzzleSet) -> None:
+        """The model (fresh, or from ``init_from``), its EMA in TRM mode, and the optimizer."""
+        c = self.config
+        # A layer sound for every instance of the shape (structured domains such as
+        # KenKen have per-instance constraints; their shared part prunes all of them).
+        self.layer = self.domain.shape_layer(self.template)
+        self.model_config = model_config_for(c, puzzles, self.layer)
+        groups = self.model_config.positions == "groups"
+        membership = group_membership(self.layer, self.template.num_variables) if groups else None
+        self.model = HRM(self.model_config, membership).to(self.info.device)
+        if c.init_from:
+            self._init_from(c.init_from)
+        self.ema = copy.deepcopy(self.model) if self.model_config.recursion == "trm" else None
+        decay, no_decay = [], []
+        for name, p in self.model.named_parameters():
+            (no_decay if p.ndim < 2 or "embed" in name else decay).append(p)
+        self.optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": c.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=c.lr,
+            betas=(0.9, 0.95),
+        )
 
     def _init_from(self, weights: str) -> None:
         """Copy saved weights of the same architecture into the fresh model (grid size may differ)."""
