@@ -66,9 +66,12 @@ class BridgeConfig:
     breadth: int = 1
     #: Trajectories run on random symmetric views of the puzzle (undone on the output).
     views: bool = True
+    #: Trajectories 0 .. top_trajectories-1 take the network's top subgoals (each on its own
+    #: view); the others sample (``temperature``) or choose uniformly (``uniform_share``).
+    top_trajectories: int = 1
     #: Sample subgoals from the network's distribution at this temperature (0: the top ones).
     temperature: float = 0.0
-    #: Share of trajectories with uniform choices instead of the network (a portfolio).
+    #: Share of the trajectories past ``top_trajectories`` with uniform choices (a portfolio).
     uniform_share: float = 0.0
     #: A refutation proven at one trajectory's root is applied to all of them.
     share_refutations: bool = True
@@ -79,6 +82,8 @@ class BridgeConfig:
             if value not in (0, 1) or isinstance(value, float):
                 raise ConfigError(f"BridgeConfig.{name} must be true or false (1 or 0), got {value!r}")
             object.__setattr__(self, name, bool(value))
+        if not isinstance(self.top_trajectories, int) or not 1 <= self.top_trajectories <= 1024:
+            raise ConfigError(f"top_trajectories must be a whole number from 1 to 1024, got {self.top_trajectories!r}")
         if not isinstance(self.breadth, int) or isinstance(self.breadth, bool) or not 1 <= self.breadth <= 1024:
             raise ConfigError(f"BridgeConfig.breadth must be a whole number from 1 to 1024, got {self.breadth!r}")
         if not isinstance(self.temperature, (int, float)) or not 0.0 <= self.temperature <= 100.0:
@@ -124,14 +129,10 @@ class HybridSolver:
         self.config = config or BridgeConfig()
         self.loop = HybridLoop(self.domain, self.config)
         models = [] if model is None else list(model) if isinstance(model, (list, tuple)) else [model]
-        # A size-free model (the maze reasoner: config.size_free) serves every instance with its
-        # number of values; the others serve their one shape (variables x values).
-        self.any_size = {m.config.num_values: m for m in models if getattr(m.config, "size_free", False)}
-        self.models = {
-            (m.config.num_variables, m.config.num_values): m
-            for m in models
-            if not getattr(m.config, "size_free", False)
-        }
+        # A size-free model (config.size_free: the maze reasoner) serves every square grid with its values.
+        free = [m for m in models if getattr(m.config, "size_free", False)]
+        self.any_size = {m.config.num_values: m for m in free}
+        self.models = {(m.config.num_variables, m.config.num_values): m for m in models if m not in free}
         self.model = models[0] if models else None
         self._policies: dict[tuple[int, int], Policy] = {}
         self._any_size_policies: dict[int, Policy] = {}
@@ -211,11 +212,10 @@ class HybridSolver:
         >>> HybridSolver("sudoku").has_model_for(domains.get("sudoku").parse("1..." "..2." ".3.." "...4"))
         False
         """
-        if (instance.num_variables, instance.num_values) in self.models:
-            return True
-        # A size-free model reads square grids (it infers the side from the number of cells).
-        shape = tuple(instance.shape)
-        return instance.num_values in self.any_size and len(shape) == 2 and shape[0] == shape[1]
+        square = len(instance.shape) == 2 and instance.shape[0] == instance.shape[1]  # what a size-free one reads
+        return (instance.num_variables, instance.num_values) in self.models or (
+            square and instance.num_values in self.any_size
+        )
 
     # --------------------------------------------------------------- solving
     def solve(

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 def widen(loop: HybridLoop, runs: list[Run], policy: Policy, config: BridgeConfig) -> tuple[list[Run], Policy]:
     """Every open trajectory of every run (groups set), and the policy that drives them in one batch."""
     portfolio = policy.guide is Guide.NETWORK and config.uniform_share > 0
-    n_uniform = round(config.uniform_share * (config.breadth - 1)) if portfolio else 0
+    explorers = max(config.breadth - config.top_trajectories, 0)
+    n_uniform = round(config.uniform_share * explorers) if portfolio else 0
     trajectories: list[Run] = []
     uniform_rows: list[bool] = []
     for run in runs:
@@ -37,7 +38,7 @@ def widen(loop: HybridLoop, runs: list[Run], policy: Policy, config: BridgeConfi
         if group.done:
             continue
         for j, trajectory in enumerate(group.runs):
-            uniform = j > 0 and j >= config.breadth - n_uniform  # the last trajectories of each group
+            uniform = j >= max(config.breadth - n_uniform, 1)  # the last trajectories of each group
             if uniform:
                 trajectory.sampling = None  # uniform choices are random already
             trajectories.append(trajectory)
@@ -53,7 +54,7 @@ def _group(loop: HybridLoop, run: Run, config: BridgeConfig) -> Group:
     for j, (instance, view) in enumerate(make_views(loop.domain, run.instance, config.breadth, rng, config.views)):
         trajectory = run if j == 0 else loop.start(instance)
         trajectory.group = group
-        if j > 0 and config.temperature > 0:
+        if j >= config.top_trajectories and config.temperature > 0:
             trajectory.sampling = Sampling(config.temperature, rng.spawn(1)[0])
         group.runs.append(trajectory)
         group.views.append(view)
