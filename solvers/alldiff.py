@@ -7,8 +7,10 @@ Two implementations of the same sound rules, one for each caller:
   products (training and the bridge prune hundreds of instances at once,
   no Python loop per cell);
 * :meth:`AllDifferentLayer.propagate` works on one instance in bitmask form
-  with incremental updates (the search calls it at every node, where a numpy
-  call's fixed cost would dominate).
+  with incremental updates, compiled (:mod:`solvers.kernels`: the search
+  calls it at every node, where a numpy call's fixed cost would dominate);
+  :meth:`AllDifferentLayer.compiled_search` runs the whole search of
+  :func:`solvers.search.search` compiled, node for node the same.
 
 Rules, applied to a fixpoint:
 
@@ -30,14 +32,34 @@ True
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Sequence
 
 import numpy as np
 
-from .base import UNASSIGNED, LayerDefaults, Verdict, Violation
+from . import kernels
+from .base import UNASSIGNED, Budget, LayerDefaults, Verdict, Violation, candidates_to_masks, masks_to_candidates
+from .errors import Status
+from .search import CompiledSearch, Guidance, SearchResult
+
+_NO_VARIABLES = np.empty(0, dtype=np.int64)
+_INT64_MAX = 2**63 - 1
 
 
-class AllDifferentLayer(LayerDefaults):
+def _node_limit(max_nodes: int | None) -> int:
+    """A node budget as the kernel's ``int64`` (``NO_LIMIT``: none)."""
+    return kernels.NO_LIMIT if max_nodes is None else min(int(max_nodes), _INT64_MAX)
+
+
+def _time_limit_ns(max_seconds: float | None) -> int:
+    """A time budget in the kernel's nanoseconds (``NO_LIMIT``: none, or too long to matter)."""
+    if max_seconds is None or not math.isfinite(max_seconds * 1e9) or max_seconds * 1e9 >= 2**62:
+        return kernels.NO_LIMIT
+    return int(max_seconds * 1e9)
+
+
+class AllDifferentLayer(LayerDefaults, CompiledSearch):
     """A symbolic layer whose constraints are all-different groups.
 
     Parameters
@@ -53,7 +75,9 @@ class AllDifferentLayer(LayerDefaults):
     ``masks``, ``candidates``, ``prune`` and ``check_subgoal`` are
     :class:`~solvers.base.LayerDefaults`'; ``prune_with_status``,
     ``verify_batch`` and ``explain_conflict`` are its own (vectorized, or
-    naming the group).
+    naming the group), and so is ``compiled_search`` (a
+    :class:`~solvers.search.CompiledSearch`: :func:`solvers.search.search`
+    runs compiled on it).
 
     >>> layer = AllDifferentLayer([[0, 1]], 2)
     >>> layer.groups, layer.prune(np.array([[True, False], [True, True]])).astype(int).tolist()
@@ -82,7 +106,6 @@ class AllDifferentLayer(LayerDefaults):
             for v in g:
                 peers[v].update(g)
         self.peers = [tuple(sorted(p - {v})) for v, p in enumerate(peers)]
-        self.exact_groups = [g for g in self.groups if len(g) == K]
         # Dense forms for the batched numpy propagation.
         membership = np.zeros((len(self.groups), V), dtype=np.float32)
         for u, g in enumerate(self.groups):
@@ -94,6 +117,8 @@ class AllDifferentLayer(LayerDefaults):
         for v, ps in enumerate(self.peers):
             peer_matrix[v, list(ps)] = 1.0
         self._peer_matrix = peer_matrix  # [V, V]
+        # Flat arrays of the compiled kernels (one int64 bitmask per variable: at most 62 values).
+        self._arrays = kernels.group_arrays(self.groups, V, K) if K <= kernels.MAX_VALUES else None
 
     @property
     def groups(self) -> list[tuple[int, ...]]:
@@ -105,49 +130,74 @@ class AllDifferentLayer(LayerDefaults):
         """Propagate singles in place on bitmasks; ``False`` on contradiction.
 
         ``touched``: variables decided since the last fixpoint (``None``: all).
+        The work is :func:`solvers.kernels.propagate` (compiled); the list
+        is copied into an ``int64`` array and back.  Layers of more than 62
+        values (beyond one ``int64``) propagate with :meth:`prune_with_status`.
+
+        >>> layer = AllDifferentLayer([[0, 1, 2]], 3)
+        >>> masks = [0b011, 0b011, 0b111]
+        >>> layer.propagate(masks), masks
+        (True, [3, 3, 4])
         """
-        peers = self.peers
+        if self._arrays is None:
+            return self._propagate_wide(masks)
+        state = np.array(masks, dtype=np.int64)
         if touched is None:
-            queue = [v for v, m in enumerate(masks) if m and not m & (m - 1)]
-            if any(m == 0 for m in masks):
-                return False
+            ok = kernels.propagate(state, _NO_VARIABLES, True, self._arrays)
         else:
-            queue = list(touched)
-        full = self.full_mask
-        while True:
-            while queue:
-                v = queue.pop()
-                bit = masks[v]
-                for p in peers[v]:
-                    m = masks[p]
-                    if m & bit:
-                        m ^= bit
-                        if not m:
-                            return False
-                        masks[p] = m
-                        if not m & (m - 1):
-                            queue.append(p)
-            for group in self.exact_groups:
-                once = twice = 0
-                for v in group:
-                    m = masks[v]
-                    twice |= once & m
-                    once |= m
-                if once != full:
-                    return False
-                hidden = once & ~twice
-                if not hidden:
-                    continue
-                for v in group:
-                    m = masks[v]
-                    h = m & hidden
-                    if h and h != m:
-                        if h & (h - 1):
-                            return False
-                        masks[v] = h
-                        queue.append(v)
-            if not queue:
-                return True
+            ok = kernels.propagate(state, np.array(touched, dtype=np.int64).reshape(-1), False, self._arrays)
+        masks[:] = state.tolist()
+        return bool(ok)
+
+    def _propagate_wide(self, masks: list[int]) -> bool:
+        """:meth:`propagate` for ``K > 62`` (masks as Python integers): the batched rules on one instance."""
+        V, K = self.num_variables, self.num_values
+        cand, dead = self.prune_with_status(masks_to_candidates(masks, K)[None], max_iterations=V * K + 1)
+        if dead[0]:
+            return False
+        masks[:] = candidates_to_masks(cand[0])
+        return True
+
+    def compiled_search(
+        self, masks: Sequence[int], guidance: Guidance, budget: Budget, max_solutions: int
+    ) -> SearchResult | None:
+        """:func:`solvers.search.search` by :func:`solvers.kernels.search`; ``None`` where it does not apply.
+
+        It does not apply beyond 62 values, to masks that are not ``V``
+        subsets of the ``K`` values, or to guidance of another shape.
+
+        >>> layer = AllDifferentLayer([[0, 1]], 2)
+        >>> layer.compiled_search([3, 3], Guidance.default(2, 2), Budget(), 1).values
+        [0, 1]
+        """
+        V, K = self.num_variables, self.num_values
+        if self._arrays is None or len(masks) != V or not guidance.fits(V, K):
+            return None
+        try:
+            root = np.array(masks, dtype=np.int64)
+        except OverflowError:  # not a subset of 62 values
+            return None
+        if root.shape != (V,) or ((root < 0) | (root > self.full_mask)).any():
+            return None
+        start = time.perf_counter()
+        status, solutions, nodes, backtracks = kernels.search(
+            root,
+            self._arrays,
+            guidance.value_rank,
+            guidance.tie_score,
+            max(0, min(int(max_solutions), _INT64_MAX)),  # <= 0 stops at the first solution, as 1 does
+            _node_limit(budget.max_nodes),
+            _time_limit_ns(budget.max_seconds),
+        )
+        found = solutions.tolist()
+        return SearchResult(
+            status=Status(kernels.STATUS_NAMES[status]),
+            values=found[0] if found else None,
+            solutions=found,
+            nodes=int(nodes),
+            backtracks=int(backtracks),
+            seconds=time.perf_counter() - start,
+        )
 
     # ------------------------------------------------------------------- batch
     def prune_with_status(self, candidates: np.ndarray, max_iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
