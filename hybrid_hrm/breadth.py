@@ -17,6 +17,8 @@ Diversity, each a :class:`~hybrid_hrm.bridge.BridgeConfig` setting:
   from the network's distribution instead of taking the top ones;
 * ``uniform_share``: a share of trajectories 1.. use uniform choices (a
   portfolio of network-led and random trajectories);
+* ``state_noise``: the network's recurrent state of trajectories 1.. gets
+  Gaussian noise after every segment;
 * ``share_refutations``: root refutations are shared between trajectories.
 
 When no trajectory finishes, the fallback search orders values by the
@@ -191,17 +193,23 @@ def _record_back(c: CycleRecord, view: View) -> CycleRecord:
 
 
 class PortfolioPolicy:
-    """Network-led and uniform trajectories in one batch: rows flagged uniform get uniform choices."""
+    """Trajectories of several kinds in one batch: rows flagged uniform get uniform choices, the
+    others the network, and rows flagged noisy have Gaussian noise (``noise`` x the state's scale)
+    added to the network's recurrent state after every segment."""
 
     guide = Guide.NETWORK
 
-    def __init__(self, network: Policy, uniform: UniformPolicy, uniform_rows: np.ndarray) -> None:
+    def __init__(self, network: Policy, uniform: UniformPolicy, uniform_rows: np.ndarray,
+                 noisy_rows: np.ndarray | None = None, noise: float = 0.0, seed: int = 0) -> None:
         self.network, self.uniform = network, uniform
         self.uniform_rows = np.asarray(uniform_rows, dtype=bool)
+        self.noisy_rows = np.zeros_like(self.uniform_rows) if noisy_rows is None else np.asarray(noisy_rows, bool)
+        self.noise = float(noise)
+        self.rng = np.random.default_rng(seed)
         self.carries_state = network.carries_state
 
     def step(self, tokens: np.ndarray, candidates: np.ndarray, state: Any) -> PolicyStep:
-        flags = self.uniform_rows if state is None else state[1]
+        flags, noisy = (self.uniform_rows, self.noisy_rows) if state is None else state[1:]
         net_state = None if state is None else state[0]
         probs = np.zeros(candidates.shape, dtype=np.float32)
         confidence = np.zeros(candidates.shape[:2], dtype=np.float32)
@@ -212,16 +220,32 @@ class PortfolioPolicy:
                 s = policy.step(tokens[rows], candidates[rows], carried)
                 probs[rows], confidence[rows], halt[rows] = s.probs, s.confidence, s.halt
                 if policy is self.network:
-                    new_net = s.state
-        return PolicyStep(probs, confidence, halt, (new_net, flags))
+                    new_net = self._perturbed(s.state, noisy[~flags])
+        return PolicyStep(probs, confidence, halt, (new_net, flags, noisy))
+
+    def _perturbed(self, state: Any, noisy: np.ndarray) -> Any:
+        """The network's state with noise on the noisy rows (HRM: ``z_H`` and ``z_L``)."""
+        if state is None or self.noise <= 0 or not noisy.any():
+            return state
+        import torch
+
+        def shake(z: torch.Tensor) -> torch.Tensor:
+            rows = torch.from_numpy(noisy).to(z.device)
+            scale = z[rows].float().std().clamp(min=1e-6) * self.noise
+            eps = torch.from_numpy(self.rng.standard_normal(z[rows].shape).astype(np.float32)).to(z.device)
+            out = z.clone()
+            out[rows] = (z[rows].float() + scale * eps).to(z.dtype)
+            return out
+
+        return type(state)(shake(state.z_H), shake(state.z_L))
 
     def select(self, state: Any, index: np.ndarray) -> Any:
         if state is None:
-            return (None, self.uniform_rows[index])
-        net_state, flags = state
+            return (None, self.uniform_rows[index], self.noisy_rows[index])
+        net_state, flags, noisy = state
         position = np.cumsum(~flags) - 1  # a row's place among the network rows
         kept = index[~flags[index]]
-        return (self.network.select(net_state, position[kept].astype(np.int64)), flags[index])
+        return (self.network.select(net_state, position[kept].astype(np.int64)), flags[index], noisy[index])
 
     def search_orders(self, probs: np.ndarray):
         return self.network.search_orders(probs)

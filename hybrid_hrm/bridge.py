@@ -73,6 +73,8 @@ class BridgeConfig:
     temperature: float = 0.0
     #: Share of the trajectories past ``top_trajectories`` with uniform choices (a portfolio).
     uniform_share: float = 0.0
+    #: Gaussian noise (times the state's scale) on the recurrent state of the exploring trajectories.
+    state_noise: float = 0.0
     #: A refutation proven at one trajectory's root is applied to all of them.
     share_refutations: bool = True
 
@@ -88,6 +90,8 @@ class BridgeConfig:
             raise ConfigError(f"BridgeConfig.breadth must be a whole number from 1 to 1024, got {self.breadth!r}")
         if not isinstance(self.temperature, (int, float)) or not 0.0 <= self.temperature <= 100.0:
             raise ConfigError(f"temperature must be in [0, 100], got {self.temperature!r}")
+        if not isinstance(self.state_noise, (int, float)) or not 0.0 <= self.state_noise <= 100.0:
+            raise ConfigError(f"state_noise must be in [0, 100], got {self.state_noise!r}")
         if not isinstance(self.uniform_share, (int, float)) or not 0.0 <= self.uniform_share <= 1.0:
             raise ConfigError(f"uniform_share must be in [0, 1], got {self.uniform_share!r}")
         for name in ("max_cycles", "subgoals_per_cycle", "batch_size", "probe_nodes"):

@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 
 def widen(loop: HybridLoop, runs: list[Run], policy: Policy, config: BridgeConfig) -> tuple[list[Run], Policy]:
     """Every open trajectory of every run (groups set), and the policy that drives them in one batch."""
-    portfolio = policy.guide is Guide.NETWORK and config.uniform_share > 0
+    network = policy.guide is Guide.NETWORK
+    portfolio = network and (config.uniform_share > 0 or config.state_noise > 0)
     explorers = max(config.breadth - config.top_trajectories, 0)
-    n_uniform = round(config.uniform_share * explorers) if portfolio else 0
+    n_uniform = round(config.uniform_share * explorers) if network else 0
     trajectories: list[Run] = []
     uniform_rows: list[bool] = []
+    noisy_rows: list[bool] = []
     for run in runs:
         group = _group(loop, run, config)
         if group.done:
@@ -43,8 +45,10 @@ def widen(loop: HybridLoop, runs: list[Run], policy: Policy, config: BridgeConfi
                 trajectory.sampling = None  # uniform choices are random already
             trajectories.append(trajectory)
             uniform_rows.append(uniform)
+            noisy_rows.append(not uniform and j >= config.top_trajectories)
     if portfolio:
-        return trajectories, PortfolioPolicy(policy, UniformPolicy(config.seed), uniform_rows)
+        return trajectories, PortfolioPolicy(policy, UniformPolicy(config.seed), uniform_rows, noisy_rows,
+                                             config.state_noise, config.seed)
     return trajectories, policy
 
 

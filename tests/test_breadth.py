@@ -162,3 +162,30 @@ def test_shared_refutations_never_make_a_solvable_puzzle_unsolvable():
     results = HybridSolver("sudoku", config=config).solve_instances(puzzles, mode="hybrid-uniform-nosearch")
     assert all(r.status in (Status.SOLVED, Status.BUDGET_EXHAUSTED) for r in results)
     assert sum(r.status is Status.SOLVED for r in results) >= 6
+
+
+def test_state_noise_moves_only_the_noisy_rows():
+    torch = pytest.importorskip("torch")
+    from hybrid_hrm.model.hrm import HRMState
+    from hybrid_hrm.modes import Guide
+
+    class _Fixed:
+        guide, carries_state = Guide.NETWORK, True
+
+        def step(self, tokens, candidates, state):
+            z = torch.ones(len(tokens), candidates.shape[1], 4) if state is None else state.z_H
+            return PolicyStep(np.full(candidates.shape, 0.5, np.float32), np.ones(candidates.shape[:2], np.float32),
+                              np.zeros(len(tokens), bool), HRMState(z, z.clone()))
+
+        def select(self, state, index):
+            return HRMState(state.z_H[torch.from_numpy(index)], state.z_L[torch.from_numpy(index)])
+
+    puzzles = _puzzles(2, 3)
+    tokens = SUDOKU.encode_batch(np.stack([p.givens for p in puzzles]))
+    cand = np.stack([p.candidates for p in puzzles])
+    policy = PortfolioPolicy(_Fixed(), UniformPolicy(0), np.zeros(3, bool), np.array([False, True, False]), 1.0)
+    z = policy.step(tokens, cand, None).state[0].z_H
+    z = z + torch.arange(3.0)[:, None, None]  # rows told apart
+    state = policy.step(tokens, cand, (HRMState(z, z.clone()), np.zeros(3, bool), np.array([False, True, False])))
+    moved = (state.state[0].z_H != z).flatten(1).any(1).tolist()
+    assert moved == [False, True, False]

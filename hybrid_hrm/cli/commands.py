@@ -63,7 +63,7 @@ def parse_bridge_options(text: str) -> tuple[tuple[str, object], ...]:
             number = float(value)
         except ValueError:
             raise ConfigError(f"loop setting {key} needs a number, got {value!r}") from None
-        floats = ("min_confidence", "temperature", "uniform_share")
+        floats = ("min_confidence", "temperature", "uniform_share", "state_noise")
         out.append((key, int(number) if number.is_integer() and key not in floats else number))
     BridgeConfig(**dict(out))  # validate now, not after other methods ran
     return tuple(out)
