@@ -95,15 +95,39 @@ def _sweep_panel(ax: Any, sweep: dict[str, Any]) -> None:
     ax.legend(fontsize=8, loc="best")
 
 
+def _breadth_panels(rate_ax: Any, time_ax: Any, grid: dict[str, Any]) -> None:
+    """Solve rate and time per puzzle against breadth: one line per mode and cycle budget."""
+    styles = {"hybrid-nosearch": "-", "hybrid-uniform-nosearch": "--"}
+    for mode in dict.fromkeys(p["mode"] for p in grid["points"]):
+        for cycles in grid["cycles"]:
+            points = sorted((p for p in grid["points"] if p["mode"] == mode and p["cycles"] == cycles),
+                            key=lambda p: p["breadth"])
+            label = f"{'network' if 'uniform' not in mode else 'uniform'}, {cycles} cycles"
+            breadth = [p["breadth"] for p in points]
+            rate_ax.plot(breadth, [p["rate"] for p in points], styles.get(mode, "-"), marker="o", label=label)
+            time_ax.plot(breadth, [p["mean_ms"] for p in points], styles.get(mode, "-"), marker="o", label=label)
+    for ax, what in ((rate_ax, "solved without search"), (time_ax, "ms per puzzle (mean)")):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("breadth (trajectories per puzzle)")
+        ax.set_ylabel(what)
+        ax.legend(fontsize=7, loc="best")
+    time_ax.set_yscale("log")
+    rate_ax.set_title("the loop alone vs breadth (network solid, uniform dashed)")
+    time_ax.set_title("time per puzzle vs breadth")
+
+
 def report_figure(report: dict[str, Any]) -> tuple[Figure, list[MethodBox]]:
-    """The report's panels as a figure (time per solved puzzle, search nodes, the sweep), with the boxes drawn."""
-    sweep = report.get("cycle_sweep")
-    fig, axes = subplots(1, 3 if sweep else 2, (16 if sweep else 11, 4.8))
+    """The report's panels as a figure (time per solved puzzle, search nodes, the sweeps), with the boxes drawn."""
+    sweep, grid = report.get("cycle_sweep"), report.get("breadth_sweep")
+    panels = 2 + (1 if sweep else 0) + (2 if grid else 0)
+    fig, axes = subplots(1, panels, (5.5 * panels, 4.8))
     boxes = report_boxes(report)
     _time_panel(axes[0][0], report, boxes)
     _nodes_panel(axes[0][1], report, boxes)
     if sweep:
         _sweep_panel(axes[0][2], sweep)
+    if grid:
+        _breadth_panels(axes[0][panels - 2], axes[0][panels - 1], grid)
     return fig, boxes
 
 
