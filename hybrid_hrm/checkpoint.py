@@ -14,6 +14,13 @@ the SHA-256 of the weights, so a mismatched pair is caught, and the SHA-256
 of the config's canonical JSON, ``config_sha256``, so an edited config is
 caught before it builds a network; sidecars without it load as before).
 
+Two kinds of model are stored: the HRM (``"kind": "hrm"``, the default of
+sidecars written before kinds existed) and the size-free maze reasoner
+(``"kind": "reasoner"``, :mod:`hybrid_hrm.model.reasoner`).  The kind is
+looked up in the fixed table :data:`KINDS`; no class is ever loaded from a
+name in the file, and the reasoner's config repeats its kind (covered by
+``config_sha256``), so an edited kind is caught too.
+
 >>> import tempfile, pathlib
 >>> from hybrid_hrm.model import HRM, HRMConfig
 >>> model = HRM(HRMConfig(num_variables=16, num_values=4, hidden=32, heads=2))
@@ -41,6 +48,21 @@ from solvers.errors import CheckpointError, ConfigError
 from .model import HRM, HRMConfig
 
 FORMAT = "hybrid_hrm.checkpoint/1"
+
+
+def _reasoner_classes() -> tuple[type, type]:
+    from .model.reasoner import Reasoner, ReasonerConfig
+
+    return Reasoner, ReasonerConfig
+
+
+#: Model kinds a sidecar may name -> a function giving ``(model class, config class)``.
+KINDS = {"hrm": lambda: (HRM, HRMConfig), "reasoner": _reasoner_classes}
+
+
+def model_kind(model: Any) -> str:
+    """The sidecar kind of a model: ``"reasoner"`` for the size-free reasoner, else ``"hrm"``."""
+    return "reasoner" if getattr(model.config, "kind", "hrm") == "reasoner" else "hrm"
 
 
 def _sha256(path: Path) -> str:
@@ -89,6 +111,7 @@ def save_model(model: HRM, path: str | Path, meta: dict[str, Any] | None = None)
         config = model.config.to_dict()
         sidecar = {
             "format": FORMAT,
+            "kind": model_kind(model),
             "config": config,
             "config_sha256": config_sha256(config),
             "sha256": digest,
@@ -103,7 +126,7 @@ def save_model(model: HRM, path: str | Path, meta: dict[str, Any] | None = None)
 def _unshared_state(model: HRM) -> dict[str, torch.Tensor]:
     """State dict without the duplicate names of shared modules (TRM's H is L)."""
     state = model.state_dict()
-    if model.config.recursion == "trm":
+    if getattr(model.config, "recursion", None) == "trm":
         state = {k: v for k, v in state.items() if not k.startswith("H.")}
     return state
 
@@ -139,8 +162,14 @@ def load_model(
     if not path.is_file():
         raise CheckpointError(f"no weights file {path}")
     sidecar = read_sidecar(path)
+    kind = sidecar.get("kind", "hrm")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise CheckpointError(
+            f"{path.with_suffix('.json')} names an unknown model kind {kind!r}; known: {', '.join(KINDS)}"
+        )
+    model_class, config_class = KINDS[kind]()
     try:  # validation only (every size bounded): nothing is built before the digest is checked
-        config = HRMConfig.from_dict(sidecar["config"])
+        config = config_class.from_dict(sidecar["config"])
     except (ConfigError, TypeError) as exc:
         raise CheckpointError(f"invalid model config in {path.with_suffix('.json')}: {exc}") from None
     _check_config_digest(sidecar, path.with_suffix(".json"))
@@ -152,7 +181,7 @@ def load_model(
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"corrupt weights file {path}: {exc}") from None
-    model = HRM(config)
+    model = model_class(config)
     _load_state(model, state, path)
     return model.to(device), sidecar.get("meta", {})
 
