@@ -138,7 +138,7 @@ def check_solve_maze(out: str, tmp: Path) -> None:
     assert re.search(r"^generated 3 mazes 9x9 in [\d.]+ ms each$", out, re.M), out
     blocks = re.split(r"^maze \d+: ", out, flags=re.M)[1:]
     assert len(blocks) == 3, out
-    modes = ["symbolic", "hybrid-uniform", "neural", "hybrid"]  # the shipped 9x9 model runs too
+    modes = ["symbolic", "hybrid-uniform", "neural", "hybrid"]  # the shipped size-free maze model runs too
     for i, block in enumerate(blocks):
         m = re.match(r"shortest path (\d+) cells, (\d+) shortest path\(s\)", block)
         assert m and int(m[1]) >= 2 and int(m[2]) >= 1, block

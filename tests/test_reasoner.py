@@ -62,8 +62,12 @@ def _cand(instances):
 
 def test_the_convergence_halt_stops_before_the_budget_and_more_steps_change_nothing():
     model = Reasoner(ReasonerConfig(hidden=8))
+    with torch.no_grad():  # a constant step: the state is a fixed point after one step
+        for p in model.parameters():
+            p.zero_()
     mazes = MAZE.generate(np.random.default_rng(0), count=3, size=9)
     out, state = model(_tokens(mazes), _cand(mazes))
+    assert (out.steps == 1 + model.config.patience).all()
     budget = model.budget(Reasoner.encode(_tokens(mazes), _cand(mazes), (9, 9)))
     assert state is None and (out.q_halt > 0).all() and (out.steps < budget).all()
     longer, _ = model(_tokens(mazes), _cand(mazes), max_steps=2 * budget)
