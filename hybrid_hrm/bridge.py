@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import numpy as np
-
 import domains
 from domains.base import Domain, Instance
 from solvers.base import Budget
@@ -34,8 +32,9 @@ from solvers.errors import CheckpointError, ConfigError, InvalidPuzzleError, Sta
 
 from .loop import HybridLoop, Run, root_candidates
 from .modes import MODES, Guide, Mode, get_mode
+from .neural import network_alone
 from .policy import Policy, UniformPolicy
-from .result import SolvedBy, SolveResult, SolveStats, unsolved_result, verified_result
+from .result import SolveResult, unsolved_result, verified_result
 from .symbolic import solve_symbolic
 from .wide import fold, widen
 
@@ -134,7 +133,7 @@ class HybridSolver:
         self.loop = HybridLoop(self.domain, self.config)
         models = [] if model is None else list(model) if isinstance(model, (list, tuple)) else [model]
         # A size-free model (config.size_free: the maze reasoner) serves every square grid with its values.
-        free = [m for m in models if getattr(m.config, "size_free", False)]
+        free = [m for m in models if m.config.size_free]
         self.any_size = {m.config.num_values: m for m in free}
         self.models = {(m.config.num_variables, m.config.num_values): m for m in models if m not in free}
         self.model = models[0] if models else None
@@ -259,7 +258,7 @@ class HybridSolver:
                 part = index[start : start + self.config.batch_size]
                 chunk = [instances[i] for i in part]
                 if mode.network_alone:
-                    solved = self._neural(chunk, policy, budget)
+                    solved = network_alone(self.domain, chunk, policy, budget, self.config.max_cycles)
                 else:
                     solved = self._hybrid(chunk, policy, budget, unique, mode)
                 for i, r in zip(part, solved):
@@ -283,48 +282,6 @@ class HybridSolver:
         return self._policies[shape]
 
     # ---------------------------------------------------------------- neural
-    def _neural(self, instances: list[Instance], policy: Policy, budget: Budget) -> list[SolveResult]:
-        """The network alone: segments on the givens, no symbolic layer, then verify.
-
-        ``budget.max_seconds`` is checked before every segment (the network's unit of work),
-        so a slow network stops on time: the last finished segment's answer is verified as
-        usual, and only a batch that ran no segment at all is ``budget_exhausted``.
-        """
-        start = time.perf_counter()
-        deadline = None if budget.max_seconds is None else start + budget.max_seconds
-        tokens = self.domain.encode_batch(np.stack([i.givens for i in instances]))
-        cand = np.stack([i.candidates for i in instances])
-        state, step, ran = None, None, 0
-        # A model that restarts every segment (carry_state=False) answers the same each time: once is enough.
-        segments = max(1, self.config.max_cycles) if policy.carries_state else 1
-        while ran < segments and (deadline is None or time.perf_counter() < deadline):
-            step = policy.step(tokens, cand, state)
-            state, ran = step.state, ran + 1
-        share = (time.perf_counter() - start) / len(instances)
-        if step is None:
-            reason = f"the time budget ({budget.max_seconds} s) was spent before the network's first segment"
-            out = Status.BUDGET_EXHAUSTED
-            return [
-                unsolved_result(self.domain, i, out, mode="neural", reason=reason, stats=SolveStats(seconds=share))
-                for i in instances
-            ]
-        cut = "" if ran == segments else f" (after {ran} of {segments} segments: the time budget was spent)"
-        return [self._neural_result(inst, probs, ran, share, cut) for inst, probs in zip(instances, step.probs)]
-
-    def _neural_result(
-        self, inst: Instance, probs: np.ndarray, segments: int, seconds: float, cut: str = ""
-    ) -> SolveResult:
-        """The verified answer of ``segments`` network segments, or why the verifier rejected it
-        (``cut``: a note that the time budget stopped the segments early)."""
-        stats = SolveStats(cycles=segments, network_calls=segments, seconds=seconds)
-        values = probs.argmax(-1)
-        verdict = self.domain.verify(inst, values)
-        if verdict.valid:
-            stats.solved_by = SolvedBy.NETWORK
-            return verified_result(self.domain, inst, values, mode="neural", stats=stats)
-        reason = f"the network's answer{cut} failed the verifier: {_first_clause(verdict.reason() or 'incomplete')}"
-        return unsolved_result(self.domain, inst, Status.ANSWER_REJECTED, mode="neural", reason=reason, stats=stats)
-
     # ---------------------------------------------------------------- hybrid
     def _hybrid(self, instances, policy: Policy, budget: Budget, unique: bool, mode: Mode) -> list[SolveResult]:
         """Loop over a batch, then finish each instance; ``stats.seconds`` is the
@@ -392,19 +349,6 @@ class HybridSolver:
             guide=policy.guide if run.probs is not None else Guide.NONE,
             probs=run.probs,
         )
-
-
-def _first_clause(reason: str, limit: int = 300) -> str:
-    """The reason whole when short, else its whole first clauses up to ``limit`` characters."""
-    if len(reason) <= limit:
-        return reason
-    clauses = reason.split("; ")
-    kept = clauses[0][:limit]
-    for clause in clauses[1:]:
-        if len(kept) + 2 + len(clause) > limit:
-            break
-        kept += "; " + clause
-    return f"{kept} (and {len(clauses) - kept.count('; ') - 1} more)"
 
 
 def solve(

@@ -62,7 +62,7 @@ KINDS = {"hrm": lambda: (HRM, HRMConfig), "reasoner": _reasoner_classes}
 
 def model_kind(model: Any) -> str:
     """The sidecar kind of a model: ``"reasoner"`` for the size-free reasoner, else ``"hrm"``."""
-    return "reasoner" if getattr(model.config, "kind", "hrm") == "reasoner" else "hrm"
+    return model.config.kind
 
 
 def _sha256(path: Path) -> str:
@@ -126,7 +126,7 @@ def save_model(model: HRM, path: str | Path, meta: dict[str, Any] | None = None)
 def _unshared_state(model: HRM) -> dict[str, torch.Tensor]:
     """State dict without the duplicate names of shared modules (TRM's H is L)."""
     state = model.state_dict()
-    if getattr(model.config, "recursion", None) == "trm":
+    if model.config.shares_h_and_l:
         state = {k: v for k, v in state.items() if not k.startswith("H.")}
     return state
 

@@ -103,7 +103,7 @@ def test_the_networks_failed_answer_is_answer_rejected_with_whole_clauses(sudoku
 
 
 def test_a_long_reason_is_cut_between_whole_clauses():
-    from hybrid_hrm.bridge import _first_clause
+    from hybrid_hrm.neural import _first_clause
 
     clauses = [f"r{i}c1=1 conflicts with r{i}c2=1 (row {i})" for i in range(1, 40)]
     cut = _first_clause("; ".join(clauses))

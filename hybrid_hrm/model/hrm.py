@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 from torch import nn
@@ -91,6 +91,19 @@ class HRMConfig:
             object.__setattr__(self, "vocab_size", self.num_values + 2)
         _check_products(self)
         _check_choices(self)
+
+    #: The checkpoint kind of this config (the reasoner's is "reasoner").
+    kind: ClassVar[str] = "hrm"
+
+    @property
+    def size_free(self) -> bool:
+        """An HRM has per-position parameters or a fixed grid: it serves one shape."""
+        return False
+
+    @property
+    def shares_h_and_l(self) -> bool:
+        """TRM recursion: one network plays H and L (its ``H.`` weights are ``L``'s)."""
+        return self.recursion == "trm"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

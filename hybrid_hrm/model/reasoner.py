@@ -104,6 +104,11 @@ class ReasonerConfig:
         return self.num_variables == 0
 
     @property
+    def shares_h_and_l(self) -> bool:
+        """No H and L here: one weight-tied block."""
+        return False
+
+    @property
     def state_channels(self) -> int:
         return (TRACE_CHANNELS if self.trace_state else 0) + self.latent
 
