@@ -56,6 +56,7 @@ def test_version_and_help_show_defaults_and_choices(capsys):
         ["bench", "maze"],  # no puzzles named: a clear error, not a Sudoku collection
         ["bench", "nqueens", "--file", "x.txt", "--methods", "symbolic,python-constraint"],
         ["solve", "sudoku", HARD, "--bogus-flag"],
+        ["explain", "sudoku", HARD, "--png", "/no/such/folder/trace.png", "--mode", "hybrid-uniform"],
     ],
 )
 def test_bad_values_exit_2_with_one_line(capsys, argv):

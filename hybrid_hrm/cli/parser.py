@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
 from ..modes import MODES
 
 EXIT_OK, EXIT_UNSOLVED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 #: Benchmark methods besides the modes (kept here so ``--help`` lists them without importing the bench).
-BASELINES = ("symbolic", "python-constraint", "ortools")
+BASELINES = ("symbolic", "python-constraint", "ortools", "sat")
 COLLECTION_HELP = "bundled: top1465, forum_hardest[:test|:train], serg, hard16 (16x16)"
 
 
@@ -19,12 +18,6 @@ def report(message: str) -> None:
     arrive as lone surrogates, which a UTF-8 stream refuses: escape them)."""
     line = " ".join(str(message).splitlines())
     print(line.encode("utf-8", "backslashreplace").decode("utf-8"), file=sys.stderr)
-
-
-def plain(text: str) -> str:
-    """Help text without reST markup (````x```` and :func:`x` read as ``x``)."""
-    text = re.sub(r":\w+:`~?([^`]+)`", r"\1", text)
-    return text.replace("``", "")
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -93,6 +86,11 @@ def _add_input(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=nonneg_int, default=None, help="at most this many puzzles")
 
 
+def _add_workers(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--workers", type=nonneg_int, default=1,
+                   help=f"worker processes {what} (0: every core; 1: this process only)")
+
+
 def _add_model(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", default=None, help="a checkpoint directory or .safetensors file (default: shipped)")
     p.add_argument("--device", default="auto", help="'auto' (CUDA when present), 'cpu', 'cuda:1', ...")
@@ -107,6 +105,7 @@ def _add_solve(sub) -> None:
     _add_model(p)
     p.add_argument("--unique", action="store_true", help="also check the solution is unique")
     p.add_argument("--json", action="store_true", help="one JSON object per puzzle")
+    _add_workers(p, "solving batches side by side, lines still in input order")
     _add_budget(p)
 
 
@@ -140,6 +139,7 @@ def _add_bench(sub) -> None:
                    help="also measure the no-search solve rate at these cycle budgets, e.g. 1,2,4,8")
     p.add_argument("--sweep-breadth", type=cycle_list, default=(),
                    help="... and at these breadths (trajectories per puzzle), e.g. 1,2,4,8,16")
+    _add_workers(p, "each on a piece of the puzzles (a progress bar on stderr)")
     _add_budget(p)
 
 
