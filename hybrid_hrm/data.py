@@ -82,7 +82,7 @@ def solved_puzzle_set(
     domain: Domain, lines: list[str], cache_dir: str | Path | None = None, progress: bool = False
 ) -> PuzzleSet:
     """Parse and solve puzzle lines with the symbolic layer (cached by content hash)."""
-    lines, dropped = remove_benchmark_puzzles(lines)
+    lines, _dropped = remove_benchmark_puzzles(lines)
     if not lines:
         raise TrainingError("no training puzzles left after removing benchmark puzzles")
     key = hashlib.sha256(("\n".join(lines)).encode()).hexdigest()[:16]
