@@ -162,7 +162,10 @@ class HybridLoop:
         if not active:
             return
         K = active[0].instance.num_values
-        deadline = None if budget.max_seconds is None else time.perf_counter() + budget.max_seconds
+        # The budget is per puzzle and the batch shares the loop's time: each puzzle (all its
+        # trajectories) gets its own max_seconds of it.
+        puzzles = len({id(r.group) if r.group is not None else id(r) for r in active})
+        deadline = None if budget.max_seconds is None else time.perf_counter() + budget.max_seconds * puzzles
         tokens_all = self.domain.encode_batch(np.stack([r.instance.givens for r in active]))
         index = np.arange(len(active))
         state = None

@@ -189,3 +189,19 @@ def test_state_noise_moves_only_the_noisy_rows():
     state = policy.step(tokens, cand, (HRMState(z, z.clone()), np.zeros(3, bool), np.array([False, True, False])))
     moved = (state.state[0].z_H != z).flatten(1).any(1).tolist()
     assert moved == [False, True, False]
+
+
+def test_the_time_budget_is_per_puzzle_not_per_batch(monkeypatch):
+    """Regression: a batch's loop stopped when one puzzle's max_seconds had passed for the whole batch."""
+    import hybrid_hrm.loop as loop_module
+
+    clock = iter(np.arange(0.0, 1e6, 0.5))  # every reading of the clock moves it half a second on
+    monkeypatch.setattr(loop_module.time, "perf_counter", lambda: float(next(clock)))
+    from domains.collections import collection_lines
+
+    puzzles = [SUDOKU.parse(line) for line in collection_lines("top1465", 8)]
+    config = BridgeConfig(max_cycles=3, probe_nodes=0, breadth=2)
+    results = HybridSolver("sudoku", config=config).solve_instances(
+        puzzles, mode="hybrid-uniform-nosearch", budget=hh.Budget(max_seconds=1.0))
+    # 8 puzzles x 1 s: the loop may run 8 s of (fake) time, all 3 cycles here, not stop after 1 s
+    assert max(r.stats.cycles for r in results) == 3
