@@ -1,6 +1,6 @@
 """The loop's reach against its compute: the no-search solve rate over cycle budgets and breadths.
 
-Every point runs the network's loop and the uniform loop at the same
+A mode that needs a model is skipped (and says so) where none fits the puzzles' shape.  Every point runs the network's loop and the uniform loop at the same
 cycles and the same breadth (``hybrid-nosearch`` and
 ``hybrid-uniform-nosearch``), so the network's share is measured at equal
 compute; nodes count every trajectory's commits, times include every
@@ -25,6 +25,7 @@ from domains.base import Domain, Instance
 from solvers.errors import Status
 
 from .bench_methods import BenchConfig
+from .modes import get_mode
 
 LOOP_MODES = ("hybrid-nosearch", "hybrid-uniform-nosearch")
 
@@ -41,13 +42,20 @@ def breadth_sweep(
 
     cycles_list = config.sweep_cycles or (config.bridge_config().max_cycles,)
     breadths = config.sweep_breadth or (1,)
-    points = []
+    points, skipped = [], {}
     for cycles in cycles_list:
         for breadth in breadths:
             bridge = config.bridge_config(max_cycles=int(cycles), breadth=int(breadth))
             for mode in modes:
+                if mode in skipped:
+                    continue
                 solver = HybridSolver.for_mode(domain, mode, weights=config.weights, device=config.device,
                                                config=bridge)
+                if get_mode(mode).needs_model and not solver.has_model_for(instances[0]):
+                    skipped[mode] = "no model for this shape"
+                    if progress:
+                        progress(f"{mode:<24} skipped: no model for puzzles of this shape")
+                    continue
                 results = solver.solve_instances(instances, mode=mode, budget=config.budget)
                 point = {
                     "mode": mode,
@@ -61,7 +69,7 @@ def breadth_sweep(
                 points.append(point)
                 if progress:
                     progress(format_point(point))
-    return {"cycles": list(cycles_list), "breadth": list(breadths), "points": points}
+    return {"cycles": list(cycles_list), "breadth": list(breadths), "points": points, "skipped": skipped}
 
 
 def format_point(p: dict) -> str:
