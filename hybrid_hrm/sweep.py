@@ -1,6 +1,7 @@
 """The loop's reach against its compute: the no-search solve rate over cycle budgets and breadths.
 
-A mode that needs a model is skipped (and says so) where none fits the puzzles' shape.  Every point runs the network's loop and the uniform loop at the same
+A mode that needs a model is skipped (and says so) where none fits the
+puzzles' shape.  Every point runs the network's loop and the uniform loop at the same
 cycles and the same breadth (``hybrid-nosearch`` and
 ``hybrid-uniform-nosearch``), so the network's share is measured at equal
 compute; nodes count every trajectory's commits, times include every
