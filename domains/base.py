@@ -20,7 +20,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterator, Mapping
+from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -111,6 +111,22 @@ class Domain(abc.ABC):
         """The symbolic layer (verify, prune, propagate) of this instance."""
 
     # ------------------------------------------------------------ defaults
+    def parse_many(self, puzzles: Sequence[str] | np.ndarray) -> list[tuple[Instance, np.ndarray, np.ndarray]]:
+        """The puzzles this domain reads as whole arrays: ``[(template, index [b], givens [b, V])]``.
+
+        The puzzles at ``index`` (texts, or rows of a givens array ``[B, V]``)
+        are instances of ``template``'s shape whose candidates are exactly
+        their givens (``with_givens(template, givens[j])``); the rest are
+        parsed one by one by :meth:`parse`.  The default takes none: a domain
+        with a common text form overrides this (Sudoku's one-line forms).
+        """
+        return []
+
+    def format_many(self, template: Instance, values: np.ndarray) -> list[str] | None:
+        """The texts of ``values [b, V]`` for puzzles of ``template``'s shape, all at once, when a text
+        depends on the values alone (Sudoku); ``None`` (the default): :meth:`format` each instance."""
+        return None
+
     def encode(self, instance: Instance) -> np.ndarray:
         """Tokens for the network ``[V]`` (see :meth:`encode_batch`)."""
         return self.encode_batch(instance.givens[None])[0]

@@ -29,7 +29,7 @@ import functools
 import math
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -41,6 +41,7 @@ from solvers.search import search
 from .base import Domain, Instance, PuzzleRecord
 from .files import iter_numbered_lines
 from .generation import augment_by_symmetry, random_value_order, remove_givens
+from .sudoku_lines import format_lines, parse_lines
 from .text import as_text
 
 SYMBOLS = "123456789ABCDEFGHIJKLMNOP"
@@ -175,6 +176,25 @@ class SudokuDomain(Domain):
             out[i] = k
         return out
 
+    def parse_many(self, puzzles: Sequence[str] | np.ndarray) -> list[tuple[Instance, np.ndarray, np.ndarray]]:
+        """One-line puzzles (16, 81, 256 characters) read as whole arrays (:mod:`domains.sudoku_lines`),
+        or a givens array ``[B, V]`` of value indices (``-1`` blank); grids and other forms are left to
+        :meth:`parse`.
+
+        >>> [(template, index, givens)] = SudokuDomain().parse_many(["1..." * 4, "no", "...." * 4])
+        >>> template.shape, index.tolist(), givens[:, :4].tolist()
+        ((4, 4), [0, 2], [[0, -1, -1, -1], [-1, -1, -1, -1]])
+        """
+        if isinstance(puzzles, np.ndarray):
+            givens = np.asarray(puzzles)
+            n = math.isqrt(givens.shape[-1]) if givens.ndim == 2 else 0
+            if givens.ndim != 2 or n * n != givens.shape[1] or math.isqrt(n) ** 2 != n or n not in (4, 9, 16):
+                raise InvalidPuzzleError(f"a givens array must be [B, 16, 81 or 256], got {list(givens.shape)}")
+            if not np.issubdtype(givens.dtype, np.integer) or givens.min(initial=0) < -1 or givens.max(initial=0) >= n:
+                raise InvalidPuzzleError(f"givens must be whole numbers in -1..{n - 1} (-1: blank)")
+            return [(self.empty(n), np.arange(givens.shape[0]), givens.astype(np.int64))]
+        return [(self.empty(n), index, givens) for n, index, givens in parse_lines(puzzles)]
+
     # ---------------------------------------------------------------- files
     def read_records(self, path: str | Path, limit: int | None = None) -> Iterator[PuzzleRecord]:
         """Puzzles of a file: one a line, or pretty grids of one row a line (4, 9 or 16 rows), lazily.
@@ -226,6 +246,14 @@ class SudokuDomain(Domain):
         if not grid:
             return "".join(chars)
         return "\n".join("".join(chars[r * n : (r + 1) * n]) for r in range(n))
+
+    def format_many(self, template: Instance, values: np.ndarray) -> list[str]:
+        """One-line texts of ``values [b, V]`` (``-1``: blank), all at once (:func:`.sudoku_lines.format_lines`).
+
+        >>> SudokuDomain().format_many(SudokuDomain().empty(4), np.array([[0, -1] * 8]))
+        ['1.1.1.1.1.1.1.1.']
+        """
+        return format_lines(values, template.shape[0])
 
     # ---------------------------------------------------------------- layer
     def layer(self, instance: Instance) -> AllDifferentLayer:

@@ -29,6 +29,8 @@ _LAZY = {
     "HybridSolver": "hybrid_hrm.bridge",
     "BridgeConfig": "hybrid_hrm.bridge",
     "solve": "hybrid_hrm.bridge",
+    "solve_batch": "hybrid_hrm.batch",
+    "BatchResult": "hybrid_hrm.batch",
     "HRM": "hybrid_hrm.model",
     "HRMConfig": "hybrid_hrm.model",
     "Budget": "solvers.base",

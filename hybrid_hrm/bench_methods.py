@@ -40,6 +40,7 @@ class BenchConfig:
     bridge: tuple[tuple[str, object], ...] = ()   # BridgeConfig overrides, e.g. (("max_cycles", 2),)
     sweep_cycles: tuple[int, ...] = ()             # no-search solve rate against the cycle budget
     sweep_breadth: tuple[int, ...] = ()            # ... and against the breadth (trajectories per puzzle)
+    workers: int = 1                               # worker processes, each on a piece of the puzzles
 
     @property
     def budget(self) -> Budget:
@@ -78,9 +79,33 @@ def _timed_each(solve_one: Callable[[Domain, Instance, BenchConfig], tuple[Statu
     return method
 
 
-def _symbolic(domain: Domain, inst: Instance, config: BenchConfig):
-    r = domain.solve(inst, config.budget)
-    return r.status, None if r.values is None else np.array(r.values), r.nodes
+def _symbolic(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
+    """The symbolic layer on the whole batch (:func:`hybrid_hrm.batch.solve_batch`), every answer verified.
+
+    Times: the batch is timed; each puzzle gets its own search time, which
+    the compiled kernel measures puzzle by puzzle, plus an equal share of
+    the batch's other work (stacking the instances, verifying), so the
+    per-puzzle times add up to the batch's.  A domain that is not
+    all-different is solved one puzzle at a time, each timed on its own.
+    """
+    from .batch import solve_batch
+
+    found = solve_batch(instances, domain, config.budget)
+    out = []
+    for i, inst in enumerate(instances):
+        status = found.status_of(i)
+        answered = status in (Status.SOLVED, Status.MULTIPLE_SOLUTIONS)
+        values = found.values[i, : inst.num_variables].copy() if answered else None
+        out.append(Outcome(status, values, float(found.seconds[i]), int(found.nodes[i])))
+    return out
+
+
+def _sat(domain: Domain, inst: Instance, config: BenchConfig):
+    """python-sat (Glucose 4) on the standard CNF; it counts no nodes."""
+    values, finished = baselines.sat_solve(domain, inst, config.max_seconds)
+    if not finished:
+        return Status.BUDGET_EXHAUSTED, None, None
+    return (Status.SOLVED if values is not None else Status.UNSOLVABLE), values, None
 
 
 def _python_constraint(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
@@ -105,14 +130,34 @@ def _mode_method(mode: Mode) -> Method:
     """A benchmark method that solves with :class:`~hybrid_hrm.bridge.HybridSolver` in ``mode``."""
 
     def method(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
-        from .bridge import HybridSolver
-
-        solver = HybridSolver.for_mode(
-            domain, mode, weights=config.weights, device=config.device, config=config.bridge_config()
-        )
+        solver = _solver(domain, mode, config)
         return [_outcome(r) for r in solver.solve_instances(instances, mode=mode, budget=config.budget)]
 
     return method
+
+
+#: Solvers built for a run with workers, by (domain, mode, config): each worker loads a model once, not per piece.
+_SOLVERS: dict[tuple, object] = {}
+
+
+def _solver(domain: Domain, mode: Mode, config: BenchConfig):
+    """The :class:`~hybrid_hrm.bridge.HybridSolver` of ``mode``: built each run, or once a process with workers."""
+    from .bridge import HybridSolver
+
+    key = (domain.name, mode.name, config)
+    if config.workers > 1 and key in _SOLVERS:
+        return _SOLVERS[key]
+    solver = HybridSolver.for_mode(domain, mode, weights=config.weights, device=config.device,
+                                   config=config.bridge_config())
+    if config.workers > 1:
+        _SOLVERS[key] = solver
+    return solver
+
+
+def run_piece(args: tuple[str, Domain, list[Instance], BenchConfig]) -> list[Outcome]:
+    """One worker's piece of a method's run: ``(method name, domain, instances, config)`` -> outcomes."""
+    name, domain, instances, config = args
+    return METHODS[name].run(domain, instances, config)
 
 
 def _outcome(r: SolveResult) -> Outcome:
@@ -150,11 +195,18 @@ def _needs_ortools(domain: Domain, instance: Instance) -> str | None:
     return _needs_all_different(domain, instance)
 
 
+def _needs_sat(domain: Domain, instance: Instance) -> str | None:
+    if not baselines.sat_available():
+        return "python-sat is not installed: pip install 'hybrid-hrm[bench]'"
+    return _needs_all_different(domain, instance)
+
+
 #: Every method by name: the symbolic layer, the baselines, and the solver in each mode that has a loop or a network.
 METHODS: dict[str, BenchMethod] = {
-    "symbolic": BenchMethod(_timed_each(_symbolic)),
+    "symbolic": BenchMethod(_symbolic),
     "python-constraint": BenchMethod(_python_constraint, _needs_all_different, baseline=True),
     "ortools": BenchMethod(_timed_each(_ortools), _needs_ortools, baseline=True),
+    "sat": BenchMethod(_timed_each(_sat), _needs_sat, baseline=True),
     **{name: BenchMethod(_mode_method(mode)) for name, mode in MODES.items() if mode.guide is not Guide.NONE},
 }
 

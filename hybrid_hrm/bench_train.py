@@ -44,21 +44,25 @@ CONFIGS = {"default": (DEFAULT_MODEL, 128), "reference": (REFERENCE_MODEL, 64)}
 def forward_latency_ms(model: HRM, batch: int, repeats: int) -> float:
     """Median wall time of one inference-mode forward (one segment) in ms."""
     V, K = model.config.num_variables, model.config.num_values
-    tokens = torch.ones(batch, V, dtype=torch.long)
-    cand = torch.ones(batch, V, K, dtype=torch.bool)
+    device = next(model.parameters()).device
+    tokens = torch.ones(batch, V, dtype=torch.long, device=device)
+    cand = torch.ones(batch, V, K, dtype=torch.bool, device=device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)  # time the work, not its launch
     times = []
     with torch.inference_mode():
         model(tokens, cand)
         for _ in range(repeats):
+            sync()
             start = time.perf_counter()
             model(tokens, cand)
+            sync()
             times.append(time.perf_counter() - start)
     times.sort()
     return 1000 * times[len(times) // 2]
 
 
-def bench_trainer(model_cfg: dict, batch: int, threads: int, seed: int, out: str) -> Trainer:
-    """A real training engine on 9x9 Sudoku (the model built as training builds it)."""
+def bench_trainer(model_cfg: dict, batch: int, threads: int, seed: int, out: str, device: str = "cpu") -> Trainer:
+    """A real training engine on 9x9 Sudoku (the model built as training builds it), on ``device``."""
     cfg = TrainConfig(
         domain="sudoku",
         size=9,
@@ -72,6 +76,7 @@ def bench_trainer(model_cfg: dict, batch: int, threads: int, seed: int, out: str
         seed=seed,
         checkpoint_seconds=1e9,
         halt_exploration=0.0,
+        device=device,
     )
     return Trainer(cfg, out, progress=False)
 
@@ -86,18 +91,22 @@ def training_throughput(trainer: Trainer, steps: int) -> float:
     segments = 0.0
     for _ in range(steps):
         segments += trainer.train_batch()["puzzle_segments"]  # halted puzzles are not counted
+    if trainer.info.device.type == "cuda":
+        torch.cuda.synchronize()
     return segments / (time.perf_counter() - start)
 
 
 def run_train_benchmark(args) -> int:
     threads = 2
     torch.set_num_threads(threads)
+    device = getattr(args, "device", None) or "cpu"
+    device = "cpu" if device == "auto" else device  # CPU unless a device is named (the figures compare so)
     scale = max(float(args.scale), 0.0)
     steps, repeats = max(1, round(5 * scale)), max(1, round(30 * scale))
     rows = {}
     for name, (model_cfg, batch) in CONFIGS.items():
         with tempfile.TemporaryDirectory() as tmp:
-            trainer = bench_trainer(model_cfg, batch, threads, args.seed, tmp)
+            trainer = bench_trainer(model_cfg, batch, threads, args.seed, tmp, device)
             throughput = training_throughput(trainer, steps)
             model = trainer.model.eval()
             rows[name] = {
@@ -119,6 +128,7 @@ def run_train_benchmark(args) -> int:
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "torch": torch.__version__,
         "threads": threads,
+        "device": device,
         "steps": steps,
         "configs": rows,
     }

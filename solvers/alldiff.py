@@ -38,12 +38,13 @@ from typing import Sequence
 
 import numpy as np
 
-from . import kernels
+from . import batch_kernels, kernels
 from .base import UNASSIGNED, Budget, LayerDefaults, Verdict, Violation, candidates_to_masks, masks_to_candidates
 from .errors import Status
 from .search import CompiledSearch, Guidance, SearchResult
 
 _NO_VARIABLES = np.empty(0, dtype=np.int64)
+_NO_CANDIDATES = np.zeros((0, 0, 0), dtype=bool)
 _INT64_MAX = 2**63 - 1
 
 
@@ -119,11 +120,19 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
         self._peer_matrix = peer_matrix  # [V, V]
         # Flat arrays of the compiled kernels (one int64 bitmask per variable: at most 62 values).
         self._arrays = kernels.group_arrays(self.groups, V, K) if K <= kernels.MAX_VALUES else None
+        self._batch_arrays: kernels.GroupArrays | None = None  # their uint32 form, made on first use
 
     @property
     def groups(self) -> list[tuple[int, ...]]:
         """The all-different groups as tuples of variable indices, in the order given."""
         return self._groups
+
+    @property
+    def batch_arrays(self) -> kernels.GroupArrays | None:
+        """The groups as :mod:`solvers.batch_kernels` takes them (``uint32`` indices); ``None`` beyond 62 values."""
+        if self._arrays is not None and self._batch_arrays is None:
+            self._batch_arrays = batch_kernels.unsigned(self._arrays)
+        return self._batch_arrays
 
     # ------------------------------------------------------------------ search
     def propagate(self, masks: list[int], touched: Sequence[int] | None = None) -> bool:
@@ -326,6 +335,14 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
         """
         values = np.asarray(values)
         K = self.num_values
+        compiled = self._arrays is not None and np.issubdtype(values.dtype, np.integer)
+        if compiled and values.ndim == 2 and values.shape[1] == self.num_variables:
+            # Compiled (solvers.batch_kernels.verify_many): the same checks, one pass over the batch.
+            check = candidates is not None
+            cand = np.ascontiguousarray(candidates, dtype=bool) if check else _NO_CANDIDATES
+            if not check or cand.shape == (*values.shape, K):
+                rows = np.ascontiguousarray(values, dtype=np.int64)
+                return batch_kernels.interruptible(batch_kernels.verify_many, rows, self.batch_arrays, K, cand, check)
         ok = ((values >= 0) & (values < K)).all(-1)
         safe = np.clip(values, 0, K - 1)
         for size in sorted({len(g) for g in self.groups}):

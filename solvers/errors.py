@@ -55,6 +55,9 @@ class InvalidPuzzleError(HybridHRMError, ValueError):
         where = "" if position is None else f" (at position {position})"
         super().__init__(f"{reason}{where}")
 
+    def __reduce__(self):  # pickled whole (a worker process sends it back): the reason and the position
+        return type(self), (self.reason, self.position)
+
 
 class UnknownDomainError(HybridHRMError, LookupError):
     """A domain name that is not registered (built-in or via entry points)."""

@@ -25,6 +25,7 @@ CASES = {
     "solve_maze.py": ["--png", "{tmp}/maze.png"],
     "custom_domain.py": ["--minutes", "0.1", "--out", "{tmp}/custom"],
     "make_maze_benchmark.py": ["--size", "7", "--count", "50", "--train-count", "200", "--out", "{tmp}/m.txt"],
+    "label_with_dask.py": ["--limit", "100", "--chunk", "32", "--out", "{tmp}/labels.txt"],
 }
 
 STATUSES = {s.value for s in hh.Status}
@@ -200,6 +201,15 @@ def check_make_maze_benchmark(out: str, tmp: Path) -> None:
     assert not set(keys) & {canonical(inst.givens, 7, 7) for inst in training}
 
 
+def check_label_with_dask(out: str, tmp: Path) -> None:
+    m = re.search(r"^solved 100 puzzles on (.+) in [\d.]+ s$", out, re.M)
+    assert m and ("Dask LocalCluster of 2 worker processes" in m[1] or "local process pool" in m[1]), out
+    m = re.search(r"^labelled (\d+) unique, (\d+) with more than one solution, (\d+) unsolved$", out, re.M)
+    assert m and tuple(map(int, m.groups())) == (100, 0, 0), out  # forum_hardest puzzles: one solution each
+    lines = (tmp / "labels.txt").read_text().splitlines()
+    assert len(lines) == 100 and all(SUDOKU.parse(line).solution is not None for line in lines)  # checked
+
+
 CHECKS = {
     "solve_sudoku.py": check_solve_sudoku,
     "compare_methods.py": check_compare_methods,
@@ -208,6 +218,7 @@ CHECKS = {
     "solve_maze.py": check_solve_maze,
     "custom_domain.py": check_custom_domain,
     "make_maze_benchmark.py": check_make_maze_benchmark,
+    "label_with_dask.py": check_label_with_dask,
 }
 
 

@@ -9,6 +9,7 @@ import domains
 from solvers.base import Budget
 from solvers.errors import ConfigError, Status
 
+from ..parallel import resolve_workers
 from ..weights import has_shipped_weights
 from .inputs import read_instances
 from .parser import EXIT_INTERNAL, EXIT_OK, EXIT_UNSOLVED
@@ -92,6 +93,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         device=args.device,
         weights=args.weights,
         seed=args.seed,
+        workers=resolve_workers(args.workers),
     )
     methods = _method_list(args.methods) or bench.default_methods(domain, instances[0])
     print(bench.HEADER, flush=True)

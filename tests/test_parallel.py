@@ -1,0 +1,127 @@
+"""Every core used: the ordered pool, ``solve --workers`` and ``bench --workers``: the same output, in input order.
+
+No test here times anything: the speed-ups are measured by hand (the
+machine these tests run on may have one free core or none).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import domains
+import hybrid_hrm as hh
+from domains.collections import collection_lines
+from hybrid_hrm.bench import run_benchmark
+from hybrid_hrm.bench_methods import BenchConfig
+from hybrid_hrm.cli import main
+from hybrid_hrm.parallel import OrderedPool, available_cores, chunks, map_ordered, resolve_workers
+from solvers.errors import ConfigError
+from tests.conftest import HARD
+
+
+def _late_for_small(x: int) -> int:
+    """Small items finish last: the pool must still give them back first."""
+    time.sleep(0.02 * (5 - x))
+    return x * x
+
+
+def test_the_pool_keeps_input_order_and_a_bounded_window():
+    with OrderedPool(2) as pool:
+        assert list(pool.imap(_late_for_small, range(5), window=3)) == [0, 1, 4, 9, 16]
+    seen = []
+    assert map_ordered(_late_for_small, [3, 1], workers=2, progress=seen.append) == [9, 1] and seen == [9, 1]
+
+
+def test_worker_counts_and_pieces():
+    assert resolve_workers(0) == available_cores() and resolve_workers(None) == 1 and resolve_workers(3) == 3
+    with pytest.raises(ConfigError):
+        resolve_workers(-1)
+    assert [len(c) for c in chunks(list(range(10)), 3, minimum=4)] == [4, 4, 2]
+
+
+def _timeless(out: str) -> str:
+    """Output lines without the one thing that differs between runs: a JSON line's seconds."""
+    lines = []
+    for line in out.splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            row.get("stats", {}).pop("seconds", None)
+            line = json.dumps(row)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _file(tmp_path, name: str, lines: list[str]):
+    f = tmp_path / name
+    f.write_text("\n".join(lines) + "\n")
+    return f
+
+
+@pytest.mark.parametrize("extra", [["--mode", "symbolic"], ["--mode", "symbolic", "--json", "--unique"],
+                                   ["--mode", "hybrid-uniform", "--max-nodes", "2000"]])
+def test_solve_with_workers_writes_what_one_process_writes(tmp_path, capsys, extra):
+    puzzles = collection_lines("top1465", limit=300) + [HARD[:-1] + "x", ".13.....3..4...."]
+    puzzles += collection_lines("forum_hardest:test", limit=30)
+    f = _file(tmp_path, "p.txt", puzzles)
+    runs = []
+    for workers in ("1", "2"):
+        code = main(["solve", "sudoku", "--file", str(f), *extra, "--workers", workers])
+        captured = capsys.readouterr()
+        runs.append((code, _timeless(captured.out), [line for line in captured.err.splitlines() if "error" in line]))
+    assert runs[0] == runs[1]
+    code, out, errors = runs[0]
+    assert code == 2 and len(out.splitlines()) == len(puzzles)
+    assert errors == [f"hybrid-hrm: error: {f} line 301: bad character 'x' for a 9x9 Sudoku (use 1-9 or '.') "
+                      "(at position 80)"]
+    if "--json" in extra:
+        assert json.loads(out.splitlines()[0])["status"] == "solved"
+
+
+def test_ctrl_c_with_workers_keeps_every_finished_line_in_order(tmp_path):
+    lines = collection_lines("top1465")
+    f = _file(tmp_path, "many.txt", [lines[i % len(lines)] for i in range(200_000)])
+    out_path = tmp_path / "out.txt"
+    cmd = [sys.executable, "-m", "hybrid_hrm.cli", "solve", "sudoku", "--file", str(f), "--mode", "symbolic",
+           "--workers", "2"]
+    with open(out_path, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, text=True)
+        start = time.monotonic()
+        while out_path.stat().st_size == 0 and time.monotonic() - start < 60:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err, err[-2000:]
+    written = out_path.read_text().splitlines()
+    assert 0 < len(written) < 200_000
+    expected = hh.solve_batch([lines[i % len(lines)] for i in range(min(len(written), 3000))]).solutions()
+    assert [line.split("\t")[1] for line in written[: len(expected)]] == expected
+
+
+def test_bench_with_workers_runs_every_puzzle_once_in_order():
+    sudoku = domains.get("sudoku")
+    instances = [sudoku.parse(p) for p in collection_lines("top1465", limit=48)]
+    one = run_benchmark(sudoku, instances, ["symbolic", "hybrid-uniform"], BenchConfig(max_nodes=20_000))
+    two = run_benchmark(sudoku, instances, ["symbolic", "hybrid-uniform"], BenchConfig(max_nodes=20_000, workers=2))
+    for name in ("symbolic", "hybrid-uniform"):
+        assert two["methods"][name]["solved"] == one["methods"][name]["solved"] == 48
+        assert two["methods"][name]["wrong"] == 0
+        assert two["methods"][name]["wall_puzzles_per_s"] > 0 and "wall_puzzles_per_s" not in one["methods"][name]
+    # The symbolic search is deterministic; the uniform policy draws per batch, and pieces are other batches.
+    assert two["methods"]["symbolic"]["nodes_per_puzzle"] == one["methods"]["symbolic"]["nodes_per_puzzle"]
+    assert two["config"]["workers"] == 2
+
+
+def test_bench_command_takes_workers(tmp_path, capsys):
+    out = tmp_path / "b.json"
+    assert main(["bench", "sudoku", "--collection", "top1465", "--limit", "40", "--methods", "symbolic",
+                 "--workers", "2", "--out", str(out)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("symbolic"))
+    assert row.split()[1:3] == ["40", "0"] and "wall=" in row
+    assert json.loads(out.read_text())["methods"]["symbolic"]["solved"] == 40
