@@ -185,7 +185,7 @@ def format_ratios(report: dict) -> list[str]:
     methods = report["methods"]
     lines = []
     for fast in ("symbolic", "hybrid"):
-        for slow in ("python-constraint", "ortools", "symbolic"):
+        for slow in ("python-constraint", "ortools", "sat", "symbolic"):
             if fast in methods and slow in methods and fast != slow:
                 ratio = methods[slow]["median_ms"] / max(methods[fast]["median_ms"], 1e-9)
                 shown = np.format_float_positional(ratio, precision=3, fractional=False, trim="-")
