@@ -181,11 +181,13 @@ def _nodes(mean: float | None) -> str:
 
 
 def format_ratios(report: dict) -> list[str]:
-    """Lines comparing methods measured in the same run (median time ratios)."""
+    """Lines comparing methods measured in the same run (median time ratios): each baseline, and the
+    symbolic layer, against ours (``symbolic`` and ``hybrid``)."""
     methods = report["methods"]
     lines = []
+    peers = [name for name in methods if name in METHODS and METHODS[name].baseline] + ["symbolic"]
     for fast in ("symbolic", "hybrid"):
-        for slow in ("python-constraint", "ortools", "sat", "symbolic"):
+        for slow in peers:
             if fast in methods and slow in methods and fast != slow:
                 ratio = methods[slow]["median_ms"] / max(methods[fast]["median_ms"], 1e-9)
                 shown = np.format_float_positional(ratio, precision=3, fractional=False, trim="-")

@@ -567,14 +567,13 @@ def test_hybrid_batch_of_kenkens_with_different_cages():
     assert [r.status for r in results] == [Status.SOLVED] * 4
 
 
-def test_python_constraint_baseline_is_never_wrong_on_csp_domains():
-    from hybrid_hrm.bench import BenchConfig, run_benchmark
-    from solvers.errors import UnsupportedError
+def test_python_constraint_baseline_is_refused_on_csp_domains_before_anything_runs():
+    """The baseline models all-different groups only: on N-Queens it is refused up front, never wrong."""
+    from hybrid_hrm.bench import BenchConfig, default_methods, run_benchmark
+    from solvers.errors import ConfigError
 
     queens = domains.get("nqueens")
     puzzles = queens.generate(np.random.default_rng(5), count=3, size=6)
-    try:
-        report = run_benchmark(queens, puzzles, ["python-constraint"], BenchConfig())
-    except UnsupportedError:
-        return
-    assert report["methods"]["python-constraint"]["wrong"] == 0
+    with pytest.raises(ConfigError, match="does not apply to 'nqueens': baselines need an all-different domain"):
+        run_benchmark(queens, puzzles, ["symbolic", "python-constraint"], BenchConfig())
+    assert default_methods(queens, puzzles[0]) == ["symbolic"]
