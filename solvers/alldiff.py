@@ -120,7 +120,6 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
         self._peer_matrix = peer_matrix  # [V, V]
         # Flat arrays of the compiled kernels (one int64 bitmask per variable: at most 62 values).
         self._arrays = kernels.group_arrays(self.groups, V, K) if K <= kernels.MAX_VALUES else None
-        self._batch_arrays: kernels.GroupArrays | None = None  # their uint32 form, made on first use
 
     @property
     def groups(self) -> list[tuple[int, ...]]:
@@ -129,10 +128,8 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
 
     @property
     def batch_arrays(self) -> kernels.GroupArrays | None:
-        """The groups as :mod:`solvers.batch_kernels` takes them (``uint32`` indices); ``None`` beyond 62 values."""
-        if self._arrays is not None and self._batch_arrays is None:
-            self._batch_arrays = batch_kernels.unsigned(self._arrays)
-        return self._batch_arrays
+        """The groups as the compiled kernels take them (``uint32`` indices); ``None`` beyond 62 values."""
+        return self._arrays
 
     # ------------------------------------------------------------------ search
     def propagate(self, masks: list[int], touched: Sequence[int] | None = None) -> bool:

@@ -8,15 +8,19 @@ pure-Python versions returned, node for node:
 
 * :func:`propagate` -- naked and hidden singles to a fixpoint, ``False`` on
   a contradiction (a variable without a candidate, a value without a place
-  in a group of exactly ``K`` variables, two values forced into one
-  variable);
+  in a group of exactly ``K`` variables, two values forced into one variable);
 * :func:`search` -- the complete depth-first search of
   :func:`solvers.search.search` with an explicit stack: variables by fewest
   candidates (ties to the highest ``tie_score``), values in ``value_rank``
-  order, the node budget and the deadline checked before every node.
+  order, the node budget and the deadline checked before every node.  Its
+  loop, :func:`_search_one`, is also the one :mod:`solvers.batch_kernels` runs.
 
-Every function is compiled once per machine (``cache=True``: later
-processes load the machine code from ``__pycache__``).
+The index arrays are ``uint32`` (an index that cannot be negative needs no
+wrap-around check, 1.3x), and the propagation remembers *which values* left
+each group (``dirty[u]``, a bitmask), so the hidden-single rule looks only
+where a removed value may now have one place left.  Every function is
+compiled once per machine (``cache=True``: later processes load the machine
+code from ``__pycache__``).
 
 Examples
 --------
@@ -33,7 +37,6 @@ Examples
 from __future__ import annotations
 
 import time
-from typing import NamedTuple, Sequence
 
 import numpy as np
 from llvmlite import ir
@@ -41,64 +44,18 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-#: The widest value range a bitmask of one ``int64`` holds (bit 63 is the sign, bit 62 spare for ``full + 1``).
-MAX_VALUES = 62
+from .csr import MAX_VALUES, GroupArrays, group_arrays, unsigned  # noqa: F401 (group_arrays, unsigned: re-exported)
+
 #: Status codes :func:`search` returns, and their names (:class:`solvers.errors.Status` values).
 SOLVED, MULTIPLE_SOLUTIONS, UNSOLVABLE, BUDGET_EXHAUSTED = 0, 1, 2, 3
 STATUS_NAMES = ("solved", "multiple_solutions", "unsolvable", "budget_exhausted")
 #: "No limit" for the node budget and the time limit of :func:`search`.
 NO_LIMIT = -1
 _CLOCK_ID = time.CLOCK_MONOTONIC  # the clock of time.perf_counter on Linux and macOS
-#: Array kinds of the kernels' signatures: ``int64`` bitmasks ``[V]``, ``int64`` indices, booleans.
-Masks = Ints = Flags = np.ndarray
-
-
-class GroupArrays(NamedTuple):
-    """The groups of an all-different layer as flat ``int64`` arrays (CSR: ``x_start[i]:x_start[i+1]``).
-
-    ``group_vars[group_start[u]:group_start[u + 1]]``: the variables of group ``u``;
-    ``var_groups[var_start[v]:var_start[v + 1]]``: the groups of variable ``v``;
-    ``peers[peer_start[v]:peer_start[v + 1]]``: the variables sharing a group with ``v``, sorted;
-    ``exact[u]``: group ``u`` has exactly ``K`` variables (every value must appear in it);
-    ``full``: the mask of all ``K`` values.
-    """
-
-    group_vars: np.ndarray
-    group_start: np.ndarray
-    var_groups: np.ndarray
-    var_start: np.ndarray
-    peers: np.ndarray
-    peer_start: np.ndarray
-    exact: np.ndarray
-    full: int
-
-
-def _csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    start = np.zeros(len(rows) + 1, dtype=np.int64)
-    start[1:] = np.cumsum([len(r) for r in rows])
-    flat = np.array([x for r in rows for x in r], dtype=np.int64)
-    return flat, start
-
-
-def group_arrays(groups: Sequence[Sequence[int]], num_variables: int, num_values: int) -> GroupArrays:
-    """The :class:`GroupArrays` of ``groups`` over ``num_variables`` variables and ``num_values <= 62`` values.
-
-    >>> group_arrays([[0, 1], [1, 2]], 3, 2).peers.tolist()
-    [1, 0, 2, 1]
-    """
-    if num_values > MAX_VALUES:
-        raise ValueError(f"a compiled layer holds at most {MAX_VALUES} values, got {num_values}")
-    memberships: list[list[int]] = [[] for _ in range(num_variables)]
-    peer_sets: list[set[int]] = [set() for _ in range(num_variables)]
-    for u, g in enumerate(groups):
-        for v in g:
-            memberships[v].append(u)
-            peer_sets[v].update(g)
-    group_vars, group_start = _csr(groups)
-    var_groups, var_start = _csr(memberships)
-    peers, peer_start = _csr([sorted(p - {v}) for v, p in enumerate(peer_sets)])
-    exact = np.array([len(g) == num_values for g in groups], dtype=np.bool_)
-    return GroupArrays(group_vars, group_start, var_groups, var_start, peers, peer_start, exact, (1 << num_values) - 1)
+#: Array kinds of the kernels' signatures: ``int64`` bitmasks ``[V]``, indices.
+Masks = Ints = np.ndarray
+#: ``1`` as the index arrays' type: ``x + _ONE`` stays unsigned (signed indices cost a wrap-around check each).
+_ONE = np.uint32(1)
 
 
 # --------------------------------------------------------------- bit helpers
@@ -147,16 +104,17 @@ def _bit_index(m: int) -> int:
 
 # ---------------------------------------------------------------- propagation
 @njit(cache=True)
-def _eliminate_naked(masks: Masks, queue: Ints, n_queue: int, g: GroupArrays, dirty: Flags) -> int:
+def _eliminate(masks: Masks, queue: Ints, n_queue: int, g: GroupArrays, dirty: Ints) -> int:
     """Drain the queue of decided variables, removing each one's value from its peers.
 
-    Returns the (empty) queue length, or -1 on a contradiction.
+    Every value removed from a variable is marked in ``dirty`` for each of its groups.
+    Returns 0, or -1 on a contradiction (a variable without a candidate).
     """
     while n_queue:
         n_queue -= 1
         v = queue[n_queue]
         bit = masks[v]
-        for i in range(g.peer_start[v], g.peer_start[v + 1]):
+        for i in range(g.peer_start[v], g.peer_start[v + _ONE]):
             p = g.peers[i]
             m = masks[p]
             if m & bit:
@@ -164,87 +122,78 @@ def _eliminate_naked(masks: Masks, queue: Ints, n_queue: int, g: GroupArrays, di
                 if m == 0:
                     return -1
                 masks[p] = m
-                for j in range(g.var_start[p], g.var_start[p + 1]):
-                    dirty[g.var_groups[j]] = True
-                if m & (m - 1) == 0:
-                    queue[n_queue] = p
-                    n_queue += 1
+                for j in range(g.var_start[p], g.var_start[p + _ONE]):
+                    dirty[g.var_groups[j]] |= bit
+                queue[n_queue] = p
+                n_queue += (m & (m - 1)) == 0  # queued when decided (branch-free)
     return 0
 
 
 @njit(cache=True)
-def _place_hidden(masks: Masks, queue: Ints, g: GroupArrays, dirty: Flags) -> int:
-    """Hidden singles in the exact groups changed since their last look.
+def _hidden(masks: Masks, queue: Ints, g: GroupArrays, dirty: Ints) -> int:
+    """Hidden singles among the values that left each exact group; how many variables were decided, -1 on contradiction.
 
-    Returns how many variables were decided (queued), or -1 on a contradiction.
+    A value can newly have one place in a group only if it left some
+    variable of that group, so ``dirty[u]`` (a bitmask) bounds the values to place.
     """
     n_queue = 0
-    for u in range(g.exact.size):
-        if not (g.exact[u] and dirty[u]):
+    for u in range(np.uint32(0), np.uint32(g.exact.size)):
+        removed = dirty[u]
+        if removed == 0 or not g.exact[u]:
             continue
-        dirty[u] = False
-        once = 0
-        twice = 0
-        for i in range(g.group_start[u], g.group_start[u + 1]):
+        dirty[u] = 0
+        once = twice = fixed = 0
+        for i in range(g.group_start[u], g.group_start[u + _ONE]):
             m = masks[g.group_vars[i]]
             twice |= once & m
             once |= m
+            fixed |= m * ((m & (m - 1)) == 0)  # the decided variables' values (branch-free)
         if once != g.full:
             return -1
-        hidden = once & ~twice
-        if hidden == 0:
+        hidden = once & ~twice & ~fixed
+        if hidden & removed == 0:  # every hidden single placed before (or left alone, see below) is still so
             continue
-        for i in range(g.group_start[u], g.group_start[u + 1]):
+        for i in range(g.group_start[u], g.group_start[u + _ONE]):
             v = g.group_vars[i]
             m = masks[v]
             h = m & hidden
-            if h and h != m:
+            if h and h != m:  # a variable all of whose values are hidden is left to the search
                 if h & (h - 1):
                     return -1
                 masks[v] = h
-                for j in range(g.var_start[v], g.var_start[v + 1]):
-                    dirty[g.var_groups[j]] = True
+                for j in range(g.var_start[v], g.var_start[v + _ONE]):
+                    dirty[g.var_groups[j]] |= m ^ h
                 queue[n_queue] = v
                 n_queue += 1
     return n_queue
 
 
 @njit(cache=True)
-def _propagate(
-    masks: Masks, touched: Ints, all_vars: bool, g: GroupArrays, queue: Ints, dirty: Flags, at_fixpoint: bool = False
-) -> bool:
-    """:func:`propagate` on caller-owned buffers (``queue``: ``V + len(touched)``, ``dirty``: one per group).
-
-    ``at_fixpoint``: the masks were a fixpoint before ``touched`` changed
-    (the search's children), so only the groups of ``touched`` can hold a
-    new hidden single at first.
-    """
-    n_queue = 0
-    if all_vars:
-        for v in range(masks.size):
-            m = masks[v]
-            if m == 0:
-                return False
-            if m & (m - 1) == 0:
-                queue[n_queue] = v
-                n_queue += 1
-    else:
-        for v in touched:
-            queue[n_queue] = v
-            n_queue += 1
-    dirty[:] = not at_fixpoint  # else every exact group is looked at once: the masks may hold hidden singles
-    if at_fixpoint:
-        for v in touched:
-            for j in range(g.var_start[v], g.var_start[v + 1]):
-                dirty[g.var_groups[j]] = True
+def _propagate(masks: Masks, queue: Ints, n_queue: int, g: GroupArrays, dirty: Ints) -> bool:
+    """Naked and hidden singles to a fixpoint from the queued variables and the ``dirty`` values (caller's buffers:
+    ``queue`` ``uint32 [V + n_queue]``, ``dirty`` ``int64`` one value mask per group)."""
     while True:
-        if _eliminate_naked(masks, queue, n_queue, g, dirty) < 0:
+        if _eliminate(masks, queue, n_queue, g, dirty) < 0:
             return False
-        n_queue = _place_hidden(masks, queue, g, dirty)
+        n_queue = _hidden(masks, queue, g, dirty)
         if n_queue < 0:
             return False
         if n_queue == 0:
             return True
+
+
+@njit(cache=True)
+def _queue_decided(masks: Masks, queue: Ints) -> int:
+    """Queue the decided variables of ``masks``; how many, or -1 if a variable has no candidate."""
+    n_queue = 0
+    for v in range(masks.size):
+        m = masks[v]
+        if m == 0:
+            return -1
+        if m & (m - 1) == 0:
+            queue[n_queue] = np.uint32(v)
+            n_queue += 1
+    return n_queue
 
 
 @njit(cache=True)
@@ -253,16 +202,25 @@ def propagate(masks: Masks, touched: Ints, all_vars: bool, g: GroupArrays) -> bo
 
     ``touched``: the variables decided since the last fixpoint, looked at
     first; ``all_vars=True`` starts from every decided variable instead
-    (and checks for empty masks first).
+    (and checks for empty masks first).  Every exact group is looked at
+    once either way (the masks need not have been a fixpoint).
     """
     if masks.size != g.var_start.size - 1:
         raise ValueError("one mask per variable of the layer expected")
     for v in touched:
         if v < 0 or v >= masks.size:
             raise IndexError("a touched variable is not a variable of the layer")
-    queue = np.empty(masks.size + touched.size, np.int64)
-    dirty = np.empty(g.exact.size, np.bool_)
-    return _propagate(masks, touched, all_vars, g, queue, dirty)
+    queue = np.empty(masks.size + touched.size, np.uint32)
+    if all_vars:
+        n_queue = _queue_decided(masks, queue)
+        if n_queue < 0:
+            return False
+    else:
+        n_queue = touched.size
+        for i in range(n_queue):
+            queue[i] = np.uint32(touched[i])
+    dirty = np.full(g.exact.size, g.full, np.int64)
+    return _propagate(masks, queue, n_queue, g, dirty)
 
 
 # --------------------------------------------------------------------- search
@@ -304,14 +262,78 @@ def _record(solutions: np.ndarray, count: int, masks: Masks) -> np.ndarray:
 
 
 @njit(cache=True)
-def _check_search_inputs(root: Masks, g: GroupArrays, value_rank: np.ndarray, tie_score: np.ndarray) -> None:
-    """Shapes and value range of :func:`search`'s inputs (the compiled code does not check its indices)."""
-    V = g.var_start.size - 1
-    if root.size != V or value_rank.shape[0] != V or tie_score.size != V:
+def _check_search_inputs(V: int, g: GroupArrays, value_rank: np.ndarray, tie_score: np.ndarray) -> None:
+    """Shapes and value range of the search's inputs, ``V`` variables (the compiled code does not check indices)."""
+    if V != g.var_start.size - 1 or value_rank.shape[0] != V or tie_score.size != V:
         raise ValueError("root, value_rank and tie_score need one row per variable of the layer")
     for k in value_rank.ravel():
         if k < 0 or k >= MAX_VALUES:
             raise ValueError("value_rank holds a value outside 0..61")
+
+
+@njit(cache=True)
+def _search_one(
+    root: Masks, g: GroupArrays, value_rank: np.ndarray, tie_score: np.ndarray, top_score: float,
+    max_solutions: int, max_nodes: int, deadline: int, keep: int,
+    states: np.ndarray, frame_var: Ints, frame_pos: Ints, queue: Ints, dirty: Ints, solutions: np.ndarray,
+) -> tuple[int, int, int, int, np.ndarray]:
+    """One search on the caller's buffers (``queue``: ``uint32 [V + 1]``, ``dirty``: ``int64`` one a group).
+
+    The first ``keep`` solutions go into ``solutions`` (grown by doubling).
+    Returns ``(status, nodes, backtracks, solutions kept, solutions)``.
+    """
+    nodes = backtracks = found = depth = 0
+    states[0] = root
+    n_queue = _queue_decided(states[0], queue)
+    if n_queue < 0:
+        return UNSOLVABLE, 0, 0, 0, solutions
+    dirty[:] = g.full  # the root is no fixpoint: every exact group is looked at once
+    if not _propagate(states[0], queue, n_queue, g, dirty):
+        return UNSOLVABLE, 0, 0, 0, solutions
+    while True:
+        var = _choose(states[depth], tie_score, top_score)
+        if var < 0:
+            if found < keep:
+                solutions = _record(solutions, found, states[depth])
+            found += 1
+            if found >= max_solutions:
+                status = MULTIPLE_SOLUTIONS if max_solutions > 1 else SOLVED
+                return status, nodes, backtracks, min(found, keep), solutions
+        else:
+            frame_var[depth], frame_pos[depth] = var, 0
+            depth += 1
+        advanced = False
+        while depth > 0:  # advance to the next consistent child, backtracking as needed
+            parent, var = states[depth - 1], frame_var[depth - 1]
+            value, frame_pos[depth - 1] = _next_value(parent[var], value_rank[var], frame_pos[depth - 1])
+            if value < 0:
+                depth -= 1
+                backtracks += 1
+                continue
+            if (max_nodes >= 0 and nodes >= max_nodes) or (deadline >= 0 and _monotonic_ns() > deadline):
+                return BUDGET_EXHAUSTED, nodes, backtracks, min(found, keep), solutions
+            nodes += 1
+            child = states[depth]
+            child[:] = parent
+            bit = 1 << value
+            child[var] = bit
+            dirty[:] = 0  # the parent was a fixpoint: only the values that left var's groups are new
+            for j in range(g.var_start[var], g.var_start[var + _ONE]):
+                dirty[g.var_groups[j]] = parent[var] ^ bit
+            queue[0] = np.uint32(var)
+            if _propagate(child, queue, 1, g, dirty):
+                advanced = True
+                break
+        if not advanced:
+            return (UNSOLVABLE if found == 0 else SOLVED), nodes, backtracks, min(found, keep), solutions
+
+
+@njit(cache=True)
+def search_buffers(V: int, U: int) -> tuple[np.ndarray, Ints, Ints, Ints, Ints]:
+    """The work buffers of :func:`_search_one` for ``V`` variables and ``U`` groups."""
+    states = np.empty((V + 1, V), np.int64)  # states[d]: the node at depth d (a path decides <= V variables)
+    frame_var, frame_pos = np.empty(V + 1, np.int64), np.empty(V + 1, np.int64)
+    return states, frame_var, frame_pos, np.empty(V + 1, np.uint32), np.empty(U, np.int64)
 
 
 @njit(cache=True)
@@ -336,48 +358,14 @@ def search(
     status one of :data:`SOLVED`, :data:`MULTIPLE_SOLUTIONS`,
     :data:`UNSOLVABLE`, :data:`BUDGET_EXHAUSTED`.
     """
-    _check_search_inputs(root, g, value_rank, tie_score)
     V = root.size
+    _check_search_inputs(V, g, value_rank, tie_score)
     deadline = NO_LIMIT if time_limit_ns < 0 else _monotonic_ns() + time_limit_ns
-    states = np.empty((V + 1, V), np.int64)  # states[d]: the node at depth d (a path decides <= V variables)
-    frame_var = np.empty(V + 1, np.int64)
-    frame_pos = np.empty(V + 1, np.int64)
-    queue = np.empty(V + 1, np.int64)
-    dirty = np.empty(g.exact.size, np.bool_)
-    touched = np.empty(1, np.int64)
+    states, frame_var, frame_pos, queue, dirty = search_buffers(V, g.exact.size)
     solutions = np.empty((max(1, min(max_solutions, 16)), V), np.int64)
     top_score = np.max(tie_score) if V else 0.0
-    nodes = backtracks = found = depth = 0
-    states[0] = root
-    if not _propagate(states[0], touched[:0], True, g, queue, dirty):
-        return UNSOLVABLE, solutions[:0], 0, 0
-    while True:
-        var = _choose(states[depth], tie_score, top_score)
-        if var < 0:
-            solutions = _record(solutions, found, states[depth])
-            found += 1
-            if found >= max_solutions:
-                return (MULTIPLE_SOLUTIONS if max_solutions > 1 else SOLVED), solutions[:found], nodes, backtracks
-        else:
-            frame_var[depth], frame_pos[depth] = var, 0
-            depth += 1
-        advanced = False
-        while depth > 0:  # advance to the next consistent child, backtracking as needed
-            parent, var = states[depth - 1], frame_var[depth - 1]
-            value, frame_pos[depth - 1] = _next_value(parent[var], value_rank[var], frame_pos[depth - 1])
-            if value < 0:
-                depth -= 1
-                backtracks += 1
-                continue
-            if (max_nodes >= 0 and nodes >= max_nodes) or (deadline >= 0 and _monotonic_ns() > deadline):
-                return BUDGET_EXHAUSTED, solutions[:found], nodes, backtracks
-            nodes += 1
-            child = states[depth]
-            child[:] = parent
-            child[var] = 1 << value
-            touched[0] = var
-            if _propagate(child, touched, False, g, queue, dirty, True):
-                advanced = True
-                break
-        if not advanced:
-            return (UNSOLVABLE if found == 0 else SOLVED), solutions[:found], nodes, backtracks
+    status, nodes, backtracks, kept, solutions = _search_one(
+        root, g, value_rank, tie_score, top_score, max_solutions, max_nodes, deadline, max(1, max_solutions),
+        states, frame_var, frame_pos, queue, dirty, solutions,
+    )
+    return status, solutions[:kept], nodes, backtracks
