@@ -29,7 +29,7 @@ import abc
 import functools
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -309,58 +309,73 @@ def python_search(
     [0, 1]
     """
     budget = budget or Budget()
+    start = time.perf_counter()
+    deadline = None if budget.max_seconds is None else start + budget.max_seconds
+    walk = _Walk(layer, budget.max_nodes, deadline, SearchResult(status=Status.UNSOLVABLE))
     choose = variable_order or fewest_candidates
     order = value_order or increasing_values
-    max_nodes = budget.max_nodes
-    deadline = None if budget.max_seconds is None else time.perf_counter() + budget.max_seconds
-    start = time.perf_counter()
-    result = SearchResult(status=Status.UNSOLVABLE)
-
-    def finish(status: Status) -> SearchResult:
-        result.status = status
-        result.seconds = time.perf_counter() - start
-        if result.solutions:
-            result.values = result.solutions[0]
-        return result
-
     state = list(masks)
     if not layer.propagate(state):
-        return finish(Status.UNSOLVABLE)
-    stack: list[tuple[list[int], int, Iterable[int]]] = []
-    nodes = 0
+        return walk.finish(Status.UNSOLVABLE, start)
     while True:
         var = choose(state)
         if var < 0:
-            result.solutions.append(_values_of(state))
-            if len(result.solutions) >= max_solutions:
-                result.nodes = nodes
-                return finish(Status.MULTIPLE_SOLUTIONS if max_solutions > 1 else Status.SOLVED)
+            walk.result.solutions.append(_values_of(state))
+            if len(walk.result.solutions) >= max_solutions:
+                return walk.finish(Status.MULTIPLE_SOLUTIONS if max_solutions > 1 else Status.SOLVED, start)
         else:
-            stack.append((state, var, iter(order(var, state[var]))))
-        # Advance to the next consistent child, backtracking as needed.
-        while stack:
-            parent, var, values = stack[-1]
+            walk.stack.append((state, var, iter(order(var, state[var]))))
+        child = walk.next_child()
+        if child is _OUT_OF_BUDGET:
+            return walk.finish(Status.BUDGET_EXHAUSTED, start)
+        if child is None:  # the space is exhausted
+            return walk.finish(Status.SOLVED if walk.result.solutions else Status.UNSOLVABLE, start)
+        state = child
+
+
+#: What :meth:`_Walk.next_child` returns when a budget stopped the walk.
+_OUT_OF_BUDGET: list[int] = []
+
+
+@dataclass
+class _Walk:
+    """The depth-first walk of :func:`python_search`: its stack of open choices and its counters."""
+
+    layer: Propagator
+    max_nodes: int | None
+    deadline: float | None
+    result: SearchResult
+    stack: list[tuple[list[int], int, Iterator[int]]] = field(default_factory=list)
+    nodes: int = 0
+
+    def next_child(self) -> list[int] | None:
+        """The next consistent child, backtracking as needed; ``None`` when the space is exhausted,
+        :data:`_OUT_OF_BUDGET` when a budget ran out first (checked before every node)."""
+        while self.stack:
+            parent, var, values = self.stack[-1]
             value = next(values, None)
             if value is None:
-                stack.pop()
-                result.backtracks += 1
+                self.stack.pop()
+                self.result.backtracks += 1
                 continue
             bit = 1 << value
             if not parent[var] & bit:
                 continue  # a value order may name values already pruned
-            if (max_nodes is not None and nodes >= max_nodes) or (
-                deadline is not None and time.perf_counter() > deadline
+            if (self.max_nodes is not None and self.nodes >= self.max_nodes) or (
+                self.deadline is not None and time.perf_counter() > self.deadline
             ):
-                result.nodes = nodes
-                return finish(Status.BUDGET_EXHAUSTED)
-            nodes += 1
+                return _OUT_OF_BUDGET
+            self.nodes += 1
             child = parent.copy()
             child[var] = bit
-            if layer.propagate(child, (var,)):
-                state = child
-                break
-        else:
-            result.nodes = nodes
-            if not result.solutions:
-                return finish(Status.UNSOLVABLE)
-            return finish(Status.SOLVED)
+            if self.layer.propagate(child, (var,)):
+                return child
+        return None
+
+    def finish(self, status: Status, start: float) -> SearchResult:
+        result = self.result
+        result.status, result.nodes = status, self.nodes
+        result.seconds = time.perf_counter() - start
+        if result.solutions:
+            result.values = result.solutions[0]
+        return result
