@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,11 +39,13 @@ import torch
 import torch.nn.functional as F
 
 import domains
+from solvers.errors import HybridHRMError
 from solvers.graph_trace import wave_step
 
 from ..checkpoint import save_model
 from ..model.reasoner import ON_PATH, PARENT, REACHED, TRACE_CHANNELS, Reasoner, ReasonerConfig
 from .reasoner_data import Batch, Sample, batch_of, make_pool, one_hot_state
+from .rundir import RunLog, StopSignals, prepare_run_dir
 
 
 @dataclass
@@ -179,86 +182,102 @@ def held_out(seed: int, size: int, count: int) -> list[Sample]:
 
 
 # ------------------------------------------------------------------ training
-def train(cfg: ReasonerTrainConfig, out: str | Path, progress: bool = True) -> dict:
-    """Train for ``cfg.minutes``; returns the last evaluation.  Writes ``out/log.jsonl`` and models."""
+def train(cfg: ReasonerTrainConfig, out: str | Path, progress: bool = True, force: bool = False) -> dict:
+    """Train for ``cfg.minutes``; returns the last evaluation.
+
+    Writes ``out/log.jsonl`` (a marked line at start, every evaluation and the end), ``model``
+    and ``best.safetensors``.  As with the HRM trainer, a folder that holds a run is replaced only
+    with ``force``, and SIGINT/SIGTERM end the run after the current iteration with a last
+    evaluation and save (nothing learned is lost).
+    """
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    log = open(out / "log.jsonl", "a")
-
-    def record(entry: dict) -> None:
-        log.write(json.dumps(entry) + "\n")
-        log.flush()
-        if progress:
-            print(json.dumps(entry), flush=True)
-
+    prepare_run_dir(out, resume=False, force=force)
+    log = RunLog(out / "log.jsonl")
+    record = _recorder(log, progress)
     t_start = time.perf_counter()
     pool = make_pool(cfg.seed, cfg.pool, cfg.sizes, cfg.knockouts)
     val = {n: held_out(cfg.seed, n, cfg.eval_count if n <= 15 else max(cfg.eval_count // 2, 8)) for n in cfg.eval_sizes}
     model = Reasoner(cfg.model_config())
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.0)
-    record(
-        {
-            "event": "start",
-            "config": asdict(cfg),
-            "parameters": model.num_parameters(),
-            "pool_seconds": round(time.perf_counter() - t_start, 1),
-            "pool": len(pool),
-        }
-    )
-    budget = cfg.minutes * 60.0
-    t_train = time.perf_counter()
-    last_eval, it, best, losses, result = t_train, 0, -1.0, [], {}
-    while True:
-        elapsed = time.perf_counter() - t_train
-        done = elapsed >= budget
-        if done or time.perf_counter() - last_eval >= cfg.eval_seconds:
-            eval_start = time.perf_counter()
-            result = {f"val{n}": evaluate(model, v)["optimal"] for n, v in val.items()}
-            key = f"val{min(val)}"
-            if result[key] >= best:
-                best = result[key]
-                save_model(model, out / "best.safetensors", {"iteration": it, "validation": result})
-            record(
-                {
-                    "event": "eval",
-                    "iteration": it,
-                    "train_minutes": round(elapsed / 60, 2),
-                    "loss": float(np.mean(losses)) if losses else None,
-                    **result,
-                    "eval_seconds": round(time.perf_counter() - eval_start, 1),
-                }
-            )
-            losses = []
-            save_model(model, out / "model.safetensors", {"iteration": it, "validation": result})
-            # evaluation time does not count as training time
-            t_train += time.perf_counter() - eval_start
-            last_eval = time.perf_counter()
-            if done:
-                break
-        lr = cfg.lr * 0.5 * (1 + math.cos(math.pi * min(elapsed / budget, 1.0)))
-        for group in opt.param_groups:
-            group["lr"] = lr
-        picks = rng.choice(len(pool), size=cfg.batch_size, replace=False)
-        b = _tensors(batch_of([pool[i] for i in picks]))
-        loss = train_iteration(model, cfg, b, rng)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        losses.append(float(loss.detach()))
-        it += 1
-    record({"event": "end", "iterations": it, "best": best, **result})
-    log.close()
-    return result
+    record({"event": "start", "config": asdict(cfg), "parameters": model.num_parameters(),
+            "pool_seconds": round(time.perf_counter() - t_start, 1), "pool": len(pool)})
+    run = _Progress(budget=cfg.minutes * 60.0, t_train=time.perf_counter())
+    with StopSignals() as signals:
+        while True:
+            elapsed = time.perf_counter() - run.t_train
+            done = elapsed >= run.budget or signals.requested is not None
+            if done or time.perf_counter() - run.last_eval >= cfg.eval_seconds:
+                _evaluate_and_save(model, val, out, run, elapsed, record)
+                if done:
+                    break
+            run.losses.append(_iteration(model, opt, cfg, pool, rng, min(elapsed / run.budget, 1.0)))
+            run.iteration += 1
+    end = {"event": "end", "iterations": run.iteration, "best": run.best, **run.result}
+    record(end if signals.requested is None else {**end, "interrupted": signals.requested})
+    return run.result
 
 
-def _parse(argv: list[str] | None = None) -> tuple[ReasonerTrainConfig, str]:
+@dataclass
+class _Progress:
+    """Where a reasoner run is: its clock (evaluation time excluded), counters and best score."""
+
+    budget: float
+    t_train: float
+    last_eval: float = field(default_factory=time.perf_counter)
+    iteration: int = 0
+    best: float = -1.0
+    losses: list[float] = field(default_factory=list)
+    result: dict = field(default_factory=dict)
+
+
+def _recorder(log: RunLog, progress: bool):
+    def record(entry: dict) -> None:
+        log.write(entry)
+        if progress:
+            print(json.dumps(entry), flush=True)
+
+    return record
+
+
+def _evaluate_and_save(model: Reasoner, val: dict, out: Path, run: _Progress, elapsed: float, record) -> None:
+    """Score the held-out mazes, keep the best weights, save the current ones (time not counted)."""
+    eval_start = time.perf_counter()
+    run.result = {f"val{n}": evaluate(model, v)["optimal"] for n, v in val.items()}
+    key = f"val{min(val)}"
+    if run.result[key] >= run.best:
+        run.best = run.result[key]
+        save_model(model, out / "best.safetensors", {"iteration": run.iteration, "validation": run.result})
+    loss = float(np.mean(run.losses)) if run.losses else None
+    record({"event": "eval", "iteration": run.iteration, "train_minutes": round(elapsed / 60, 2), "loss": loss,
+            **run.result, "eval_seconds": round(time.perf_counter() - eval_start, 1)})
+    run.losses = []
+    save_model(model, out / "model.safetensors", {"iteration": run.iteration, "validation": run.result})
+    run.t_train += time.perf_counter() - eval_start  # evaluation time does not count as training time
+    run.last_eval = time.perf_counter()
+
+
+def _iteration(model: Reasoner, opt, cfg: ReasonerTrainConfig, pool: list, rng: np.random.Generator,
+               spent: float) -> float:
+    """One optimizer step on a random batch of the pool (cosine learning rate over the budget)."""
+    for group in opt.param_groups:
+        group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * spent))
+    picks = rng.choice(len(pool), size=cfg.batch_size, replace=False)
+    loss = train_iteration(model, cfg, _tensors(batch_of([pool[i] for i in picks])), rng)
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    return float(loss.detach())
+
+
+def _parse(argv: list[str] | None = None) -> tuple[ReasonerTrainConfig, str, bool]:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     d = ReasonerTrainConfig()
     p.add_argument("--out", required=True)
+    p.add_argument("--force", action="store_true", help="replace the run an existing --out folder holds")
     p.add_argument("--minutes", type=float, default=d.minutes)
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--pool", type=int, default=d.pool)
@@ -295,13 +314,19 @@ def _parse(argv: list[str] | None = None) -> tuple[ReasonerTrainConfig, str]:
         eval_sizes=tuple(int(n) for n in a.eval_sizes.split(",")),
         eval_count=a.eval_count,
     )
-    return cfg, a.out
+    return cfg, a.out, a.force
 
 
-def main(argv: list[str] | None = None) -> None:
-    cfg, out = _parse(argv)
-    train(cfg, out)
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hybrid_hrm.train.reasoner``: a bad setting or a taken folder is one line and exit 2."""
+    cfg, out, force = _parse(argv)
+    try:
+        train(cfg, out, force=force)
+    except HybridHRMError as exc:
+        print(f"hybrid_hrm.train.reasoner: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
