@@ -73,7 +73,8 @@ def _prepare_files(folder: Path) -> None:
     (folder / "mazes.txt").write_text(text)
     (folder / "bench-out").mkdir(exist_ok=True)
     (folder / "docs").mkdir(exist_ok=True)  # the README's plots go to docs/, as in the repository
-    (folder / "bench-out" / "maze9_test.txt").write_text(text)
+    for name in ("maze9_test.txt", "maze30_test.txt"):  # the README's maze benchmark files (small stand-ins)
+        (folder / "bench-out" / name).write_text(text)
     assert sudoku.read_file(folder / "puzzles.txt")
 
 

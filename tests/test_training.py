@@ -178,7 +178,16 @@ def test_two_gloo_processes_stay_in_sync(tmp_path):
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    if proc.returncode != 0 and not (out / "checkpoints").exists():
+        # A rank that died before the first batch (seen once in ~10 suite runs: SIGABRT at start-up, the
+        # port or the process group): one retry on a fresh port and a fresh folder, both errors kept.
+        first = proc.stderr[-3000:]
+        out = tmp_path / "ddp-retry"
+        cmd[cmd.index(str(tmp_path / "ddp"))] = str(out)
+        cmd[5] = f"--master_port={_free_port()}"
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+        assert proc.returncode == 0, f"first try:\n{first}\nretry:\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads((out / "result.json").read_text())
     a, b = result["rank_checksums"]
     assert a == b and result["steps"] == 3
