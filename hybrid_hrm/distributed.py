@@ -60,5 +60,8 @@ def barrier(info: DistInfo) -> None:
 
 
 def teardown(info: DistInfo) -> None:
+    """Leave the process group together: a rank that destroyed its group while another still
+    talked to it could abort at exit ("terminate called without an active exception")."""
     if info.enabled and dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
