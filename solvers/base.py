@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import abc
 import math
 from dataclasses import dataclass
 from typing import Protocol, Sequence, runtime_checkable
@@ -161,7 +162,7 @@ class SymbolicLayer(Propagator, Protocol):
         """The violated constraint of ``variable``'s value in ``values`` in words (``None``: no better words)."""
 
 
-class LayerDefaults:
+class LayerDefaults(abc.ABC):
     """The defaults of :class:`SymbolicLayer`: subclass it, write ``propagate`` and ``verify``.
 
     >>> class Different(LayerDefaults):
@@ -191,11 +192,13 @@ class LayerDefaults:
     def groups(self) -> Sequence[Sequence[int]]:
         return ()
 
+    @abc.abstractmethod
     def propagate(self, masks: list[int], touched: Sequence[int] | None = None) -> bool:
-        raise NotImplementedError
+        """Propagate in place to a fixpoint; ``False`` on contradiction (see :class:`Propagator`)."""
 
+    @abc.abstractmethod
     def verify(self, values: np.ndarray, candidates: np.ndarray | None = None) -> Verdict:
-        raise NotImplementedError
+        """The verdict on a (partial) assignment (see :class:`SymbolicLayer`)."""
 
     def masks(self, candidates: np.ndarray) -> list[int]:
         return candidates_to_masks(candidates)
