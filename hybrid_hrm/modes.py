@@ -25,15 +25,13 @@ from dataclasses import dataclass
 from solvers.errors import ConfigError
 
 
-class Guide(str, enum.Enum):
+class Guide(enum.StrEnum):
     """What proposes subgoals and orders the search: the trained network, uniform choices, or nothing."""
 
     NETWORK = "network"
     UNIFORM = "uniform"
     NONE = "fewest candidates"
 
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from solvers.errors import SoundnessError, Status
 from .trace import Trace
 
 
-class SolvedBy(str, enum.Enum):
+class SolvedBy(enum.StrEnum):
     """Which part of the package found a solved answer (``NOT_SOLVED`` until one did)."""
 
     NOT_SOLVED = ""
@@ -37,9 +37,6 @@ class SolvedBy(str, enum.Enum):
     LOOP = "loop"
     SEARCH = "search"
     NETWORK = "network"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def without_search(self) -> bool:
