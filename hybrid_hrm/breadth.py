@@ -115,7 +115,7 @@ class Group:
         return self.winner is not None
 
     def index_of(self, run: Any) -> int:
-        return next(j for j, r in enumerate(self.runs) if r is run)
+        return run.trajectory
 
     def to_original(self, run: Any, v: int, k: int) -> tuple[int, int]:
         view = self.views[self.index_of(run)]

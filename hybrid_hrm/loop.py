@@ -76,6 +76,8 @@ class Run:
     last_pred: np.ndarray | None = None
     #: Breadth: the instance's trajectories this run is one of (``None``: it runs alone).
     group: Group | None = None
+    #: Breadth: this trajectory's place in its group (0: the plain loop on the instance itself).
+    trajectory: int = 0
     #: Breadth: how this trajectory samples its subgoals (``None``: the top ones).
     sampling: Sampling | None = None
 

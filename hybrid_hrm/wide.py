@@ -57,7 +57,7 @@ def _group(loop: HybridLoop, run: Run, config: BridgeConfig) -> Group:
     group = Group(run.instance, share_refutations=config.share_refutations)
     for j, (instance, view) in enumerate(make_views(loop.domain, run.instance, config.breadth, rng, config.views)):
         trajectory = run if j == 0 else loop.start(instance)
-        trajectory.group = group
+        trajectory.group, trajectory.trajectory = group, j
         if j >= config.top_trajectories and config.temperature > 0:
             trajectory.sampling = Sampling(config.temperature, rng.spawn(1)[0])
         group.runs.append(trajectory)

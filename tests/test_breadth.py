@@ -128,7 +128,9 @@ def test_a_root_refutation_is_shared_in_each_trajectorys_own_terms():
     inst = SUDOKU.parse(".13....." "3..4....")
     view = View(np.arange(16)[::-1].copy(), np.array([1, 0, 3, 2]))
     group = Group(inst, views=[None, view])
-    a, b = object(), object()
+    from types import SimpleNamespace
+
+    a, b = SimpleNamespace(trajectory=0), SimpleNamespace(trajectory=1)
     group.runs = [a, b]
     group.share(b, 0, 1)  # trajectory 1 proved, in its terms, variable 0 != value 1
     assert group.refuted == [(15, 0)]
