@@ -45,6 +45,7 @@ from .search import CompiledSearch, Guidance, SearchResult
 
 _NO_VARIABLES = np.empty(0, dtype=np.int64)
 _NO_CANDIDATES = np.zeros((0, 0, 0), dtype=bool)
+_NO_CANDIDATES_2D = np.zeros((0, 0), dtype=bool)
 _INT64_MAX = 2**63 - 1
 
 
@@ -264,11 +265,15 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
         V, K = self.num_variables, self.num_values
         if values.shape[0] != V:
             return Verdict(False, False, (Violation((), f"expected {V} values, got {values.shape[0]}"),))
+        if self._consistent(values, candidates):
+            return Verdict(consistent=True, complete=bool((values >= 0).all()))
         violations: list[Violation] = []
         bad = np.flatnonzero((values < UNASSIGNED) | (values >= K))
         for v in bad:
             violations.append(Violation((int(v),), f"{self.variable_names[v]} has no value {values[v]}"))
-        ok_values = np.where((values >= 0) & (values < K), values, UNASSIGNED)
+        in_range = (values >= 0) & (values < K)
+        ok_values = np.full(V, UNASSIGNED, dtype=np.int64)  # (np.where would wrap -1 for unsigned values)
+        ok_values[in_range] = values[in_range]
         if candidates is not None:
             cand = np.asarray(candidates, dtype=bool).reshape(V, K)
             assigned = np.flatnonzero(ok_values >= 0)
@@ -302,6 +307,21 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
                     seen[k] = v
         complete = bool((values >= 0).all())
         return Verdict(consistent=not violations, complete=complete, violations=tuple(violations))
+
+    def _consistent(self, values: np.ndarray, candidates: np.ndarray | None) -> bool:
+        """The compiled quick yes of :meth:`verify` (:func:`solvers.batch_kernels.consistent`); ``False``
+        means "look closer": the Python checks then name every violation (or find none)."""
+        if self._arrays is None or not np.issubdtype(values.dtype, np.signedinteger):  # int64 holds them exactly
+            return False
+        check = candidates is not None
+        if check:
+            cand = np.asarray(candidates)
+            if cand.dtype != np.bool_ or cand.shape != (self.num_variables, self.num_values):
+                return False
+        else:
+            cand = _NO_CANDIDATES_2D
+        row = np.ascontiguousarray(values, dtype=np.int64)
+        return bool(batch_kernels.consistent(row, self._arrays, self.num_values, np.ascontiguousarray(cand), check))
 
     def explain_conflict(self, values: np.ndarray, variable: int) -> str | None:
         """Why ``variable``'s value in ``values`` breaks a group, naming it first.

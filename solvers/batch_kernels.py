@@ -98,6 +98,29 @@ def search_many(
 
 
 @njit(cache=True)
+def _row_valid(row: np.ndarray, g: GroupArrays, num_values: int, cand: np.ndarray, check: bool, free: bool) -> bool:
+    """One assignment: every value in ``0..K-1`` (``free``: or ``-1``, a free variable), all different
+    in every group, and, with ``check``, among its variable's candidates ``cand [V, K]``."""
+    for v in range(row.size):
+        k = row[v]
+        if free and k == -1:
+            continue
+        if k < 0 or k >= num_values or (check and not cand[v, k]):
+            return False
+    for u in range(g.group_start.size - 1):
+        seen = 0
+        for i in range(g.group_start[u], g.group_start[u + _ONE]):
+            k = row[g.group_vars[i]]
+            if k < 0:
+                continue
+            bit = 1 << k
+            if seen & bit:
+                return False
+            seen |= bit
+    return True
+
+
+@njit(cache=True)
 def verify_many(
     values: np.ndarray, g: GroupArrays, num_values: int, candidates: np.ndarray, check_candidates: bool
 ) -> np.ndarray:
@@ -109,23 +132,20 @@ def verify_many(
     if check_candidates and (candidates.shape[0] != B or candidates.shape[1] != V or candidates.shape[2] < num_values):
         raise ValueError("candidates must be [B, V, K] for values [B, V]")
     ok = np.ones(B, np.bool_)
+    none = np.zeros((0, 0), np.bool_)
     for b in range(B):
-        row = values[b]
-        for v in range(V):
-            k = row[v]
-            if k < 0 or k >= num_values or (check_candidates and not candidates[b, v, k]):
-                ok[b] = False
-                break
-        if not ok[b]:
-            continue
-        for u in range(g.group_start.size - 1):
-            seen = 0
-            for i in range(g.group_start[u], g.group_start[u + _ONE]):
-                bit = 1 << row[g.group_vars[i]]
-                if seen & bit:
-                    ok[b] = False
-                    break
-                seen |= bit
-            if not ok[b]:
-                break
+        ok[b] = _row_valid(values[b], g, num_values, candidates[b] if check_candidates else none, check_candidates,
+                           False)
     return ok
+
+
+@njit(cache=True)
+def consistent(values: np.ndarray, g: GroupArrays, num_values: int, candidates: np.ndarray, check_candidates: bool
+               ) -> bool:
+    """Is the partial assignment ``values [V]`` (``-1``: free) consistent: values in range, all different in
+    every group, and, with ``check_candidates``, among ``candidates [V, K]``?  (The verifier's quick yes.)"""
+    if values.size != g.var_start.size - 1:
+        raise ValueError("one value per variable of the layer expected")
+    if check_candidates and (candidates.shape[0] != values.size or candidates.shape[1] < num_values):
+        raise ValueError("candidates must be [V, K] for values [V]")
+    return _row_valid(values, g, num_values, candidates, check_candidates, True)

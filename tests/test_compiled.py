@@ -346,3 +346,42 @@ def test_kernels_compile_once_and_load_from_the_cache_in_a_new_process(sudoku):
     )
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["1", "0"], out.stderr  # loaded from disk, not compiled again
+
+
+# ------------------------------------------------------- the verifier's compiled quick yes
+def reference_consistent(layer: AllDifferentLayer, values: list[int], candidates: np.ndarray | None) -> bool:
+    """By definition: values in range (or free), no value twice in a group, each among its candidates."""
+    K = layer.num_values
+    if any(not -1 <= k < K for k in values):
+        return False
+    if candidates is not None and any(k >= 0 and not candidates[v, k] for v, k in enumerate(values)):
+        return False
+    return all(len(set(ks := [values[v] for v in g if values[v] >= 0])) == len(ks) for g in layer.groups)
+
+
+@pytest.mark.parametrize("layer", [SUDOKU4, LATIN4, sudoku_layer(3)], ids=["sudoku4", "latin4", "sudoku9"])
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_the_verifier_is_the_definition_on_partial_and_complete_assignments(layer, data):
+    V, K = layer.num_variables, layer.num_values
+    if data.draw(st.booleans()):  # around a solution, so that many assignments are consistent
+        solution = search(layer, [layer.full_mask] * V, guidance=data.draw(orders(layer))).values
+        values = [k if data.draw(st.integers(0, 3)) else -1 for k in solution]
+        for v in data.draw(st.lists(st.integers(0, V - 1), max_size=2)):
+            values[v] = data.draw(st.integers(-2, K))
+    else:
+        values = data.draw(st.lists(st.integers(-2, K), min_size=V, max_size=V))
+    candidates = None
+    if data.draw(st.booleans()):
+        candidates = np.array(data.draw(st.lists(st.booleans(), min_size=V * K, max_size=V * K))).reshape(V, K)
+        candidates |= np.eye(K, dtype=bool)[np.clip(values, 0, K - 1)] & data.draw(st.booleans())
+    dtype = data.draw(st.sampled_from([np.int64, np.int8, np.int32]))
+    verdict = layer.verify(np.array(values, dtype=dtype), candidates)
+    assert verdict.consistent == reference_consistent(layer, values, candidates)
+    assert verdict.consistent == (not verdict.violations)
+    assert verdict.complete == all(k >= 0 for k in values)
+
+
+def test_unsigned_values_that_would_wrap_to_free_are_refused():
+    values = np.full(SUDOKU4.num_variables, 2**64 - 1, dtype=np.uint64)  # -1 as int64: "free" if it wrapped
+    assert not SUDOKU4.verify(values).valid
