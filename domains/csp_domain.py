@@ -198,7 +198,11 @@ class CSPDomain(Domain):
         return self.make_instance(givens, instance.shape, structure, solution=solution, **meta)
 
     def empty(self, shape: Shape | None = None, structure: Hashable | None = None, **options: Any) -> Instance:
-        """An instance with no givens (``shape`` or ``default_shape(**options)``)."""
+        """An instance with no givens (``shape`` or ``default_shape(**options)``; a bare size ``n`` is ``(n,)``)."""
+        if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+            shape = self.default_shape(size=int(shape))
+        elif shape is not None and not (isinstance(shape, tuple) and all(isinstance(n, int) for n in shape)):
+            raise ConfigError(f"a shape is a tuple of whole numbers, got {shape!r}")
         shape = shape if shape is not None else self.default_shape(**options)
         layer = self.layer_for(shape, structure)
         return self.make_instance(np.full(layer.num_variables, UNASSIGNED), shape, structure)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -42,11 +42,16 @@ from domains.batch import Puzzles, ShapeBatch, group_puzzles
 from solvers.alldiff import AllDifferentLayer
 from solvers.base import Budget
 from solvers.batch import STATUSES, search_many
-from solvers.errors import InvalidPuzzleError, SoundnessError, Status
+from solvers.errors import ConfigError, InvalidPuzzleError, SoundnessError, Status
 
+from .batch_hybrid import check_mode, solve_shape_in_mode
+from .modes import Guide, Mode, get_mode
 from .parallel import chunks, map_ordered, resolve_workers
 from .result import SolvedBy, SolveResult, SolveStats, unsolved_result, verified_result
 from .symbolic import solve_symbolic
+
+if TYPE_CHECKING:
+    from .bridge import HybridSolver
 
 #: The status code of a puzzle that did not parse (the others index :data:`solvers.batch.STATUSES`).
 INVALID = -1
@@ -75,6 +80,8 @@ class BatchResult:
     errors: dict[int, InvalidPuzzleError] = field(default_factory=dict, repr=False)
     mode: str = "symbolic"
     solver_domain: Domain | None = field(default=None, repr=False)  # the object, when not the registry's
+    #: The results already built, by position: in a loop's mode, those the loop or the search finished.
+    made: dict[int, SolveResult] = field(default_factory=dict, repr=False)
 
     def _domain(self) -> Domain:
         return self.solver_domain or domain_registry.get(self.domain)
@@ -144,6 +151,8 @@ class BatchResult:
         return self._result(self._domain(), batch.instance(self._domain(), j), i)
 
     def _result(self, domain: Domain, instance: Instance, i: int) -> SolveResult:
+        if i in self.made:
+            return self.made[i]
         status, nodes, seconds = STATUSES[int(self.status[i])], int(self.nodes[i]), float(self.seconds[i])
         stats = SolveStats(search_nodes=nodes, seconds=seconds)
         if status in (Status.SOLVED, Status.MULTIPLE_SOLUTIONS):
@@ -169,11 +178,12 @@ class BatchResult:
             raise ValueError("nothing to join")
         width = max(p.values.shape[1] for p in parts)
         offsets = np.cumsum([0] + [len(p) for p in parts])
-        batches, errors = [], {}
+        batches, errors, made = [], {}, {}
         for offset, part in zip(offsets.tolist(), parts):
             batches += [ShapeBatch(b.template, b.index + offset, b.givens, b.candidates, b.instances)
                         for b in part.batches]
             errors.update({i + offset: e for i, e in part.errors.items()})
+            made.update({i + offset: r for i, r in part.made.items()})
         values = np.full((int(offsets[-1]), width), -1, dtype=np.int64)
         for offset, part in zip(offsets.tolist(), parts):
             values[offset : offset + len(part), : part.values.shape[1]] = part.values
@@ -187,6 +197,7 @@ class BatchResult:
             errors,
             parts[0].mode,
             parts[0].solver_domain,
+            made,
         )
 
 
@@ -195,14 +206,20 @@ def solve_batch(
     domain: str | Domain = "sudoku",
     budget: Budget | None = None,
     *,
+    mode: str | Mode = "symbolic",
+    solver: HybridSolver | None = None,
     unique: bool = False,
     workers: int | None = 1,
     errors: str = "raise",
 ) -> BatchResult:
-    """Solve many puzzles by propagation and complete search, every answer verified.
+    """Solve many puzzles by propagation and complete search (or in a loop's mode), every answer verified.
 
     ``puzzles``: texts, instances, or a givens array ``[B, V]`` (value
     indices, ``-1`` blank). ``budget``: per puzzle (nodes and seconds).
+    ``mode``: ``"symbolic"``, or a mode with the loop (``"hybrid"``,
+    ``"hybrid-uniform"``, their ``-nosearch`` forms; :mod:`hybrid_hrm.batch_hybrid`),
+    run by ``solver`` (default: :meth:`HybridSolver.for_mode <hybrid_hrm.bridge.HybridSolver.for_mode>`,
+    the shipped model where the mode needs one).
     ``unique=True`` tells ``multiple_solutions`` apart. ``workers``: worker
     processes (``0``: every core; ``1``: this process). ``errors="raise"``
     raises the first puzzle that does not parse (saying which);
@@ -214,13 +231,19 @@ def solve_batch(
     if errors not in ("raise", "keep"):
         raise ValueError(f"errors must be 'raise' or 'keep', got {errors!r}")
     name = domain if isinstance(domain, str) else domain.name
+    mode = get_mode(mode)
+    check_mode(mode)
+    if mode.guide is not Guide.NONE and solver is None:
+        from .bridge import HybridSolver
+
+        solver = HybridSolver.for_mode(domain, mode)
     workers = resolve_workers(workers)
     if workers > 1 and len(puzzles) > 1:
         pieces = chunks(puzzles, 4 * workers, minimum=64)
-        args = [(piece, domain, budget, unique) for piece in pieces]
+        args = [(piece, domain, budget, unique, mode, solver) for piece in pieces]
         found = BatchResult.concat(map_ordered(_solve_args, args, workers))
     else:
-        found = solve_chunk(puzzles, domain, budget, unique)
+        found = solve_chunk(puzzles, domain, budget, unique, mode, solver)
     if errors == "raise" and found.errors:
         i = min(found.errors)
         raise InvalidPuzzleError(f"puzzle {i + 1}: {found.errors[i].reason}", found.errors[i].position)
@@ -234,9 +257,16 @@ def _solve_args(args: tuple) -> BatchResult:
 
 
 def solve_chunk(
-    puzzles: Puzzles, domain: str | Domain = "sudoku", budget: Budget | None = None, unique: bool = False
+    puzzles: Puzzles,
+    domain: str | Domain = "sudoku",
+    budget: Budget | None = None,
+    unique: bool = False,
+    mode: str | Mode = "symbolic",
+    solver: HybridSolver | None = None,
 ) -> BatchResult:
     """One process's piece of :func:`solve_batch` (bad puzzles kept as errors): what pool and Dask workers run.
+
+    A loop's ``mode`` needs its ``solver``.
 
     >>> solve_chunk(["1..." * 4, "12"]).status_names()
     ['unsolvable', 'invalid']
@@ -249,14 +279,23 @@ def solve_chunk(
     status = np.full(n, INVALID, dtype=np.int8)
     values = np.full((n, width), -1, dtype=np.int64)
     nodes, seconds = np.zeros(n, dtype=np.int64), np.zeros(n)
+    mode = get_mode(mode)
+    check_mode(mode)
+    if mode.guide is not Guide.NONE and solver is None:
+        raise ConfigError(f"mode {mode.name!r} needs its solver (a HybridSolver)")
+    made: dict[int, SolveResult] = {}
     for batch in batches:
-        s, v, k, t = _solve_shape(dom, batch, budget or Budget(), 2 if unique else 1)
+        if mode.guide is Guide.NONE:
+            s, v, k, t = _solve_shape(dom, batch, budget or Budget(), 2 if unique else 1)
+        else:
+            s, v, k, t, built = solve_shape_in_mode(solver, mode, dom, batch, budget or Budget(), unique)
+            made.update({int(batch.index[j]): r for j, r in built.items()})
         status[batch.index], nodes[batch.index], seconds[batch.index] = s, k, t
         values[batch.index, : v.shape[1]] = v
     rest = time.perf_counter() - start - seconds.sum()
     seconds += max(rest, 0.0) / max(n, 1)
-    return BatchResult(dom.name, status, values, nodes, seconds, batches, errors,
-                       solver_domain=None if isinstance(domain, str) else dom)
+    return BatchResult(dom.name, status, values, nodes, seconds, batches, errors, mode.name,
+                       solver_domain=None if isinstance(domain, str) else dom, made=made)
 
 
 def _solve_shape(

@@ -127,13 +127,35 @@ def _ortools(domain: Domain, inst: Instance, config: BenchConfig):
 
 
 def _mode_method(mode: Mode) -> Method:
-    """A benchmark method that solves with :class:`~hybrid_hrm.bridge.HybridSolver` in ``mode``."""
+    """A benchmark method that solves with :class:`~hybrid_hrm.bridge.HybridSolver` in ``mode``.
+
+    The loop's modes run as :func:`hybrid_hrm.batch.solve_batch` does, like
+    ``symbolic``: the front (propagation and the probe) of a batch in
+    compiled calls, only the puzzles still open as Python objects; the
+    times are measured the same way (see :func:`_symbolic`).
+    """
 
     def method(domain: Domain, instances: list[Instance], config: BenchConfig) -> list[Outcome]:
         solver = _solver(domain, mode, config)
-        return [_outcome(r) for r in solver.solve_instances(instances, mode=mode, budget=config.budget)]
+        if mode.network_alone:
+            return [_outcome(r) for r in solver.solve_instances(instances, mode=mode, budget=config.budget)]
+        from .batch import solve_batch
+
+        found = solve_batch(instances, domain, config.budget, mode=mode, solver=solver)
+        return [_outcome(found.made[i]) if i in found.made else _front_outcome(found, i, inst)
+                for i, inst in enumerate(instances)]
 
     return method
+
+
+def _front_outcome(found, i: int, instance: Instance) -> Outcome:
+    """The outcome of a puzzle the loop's front settled (propagation or the probe): no network, no cycle."""
+    status = found.status_of(i)
+    answered = status is Status.SOLVED
+    values = found.values[i, : instance.num_variables].copy() if answered else None
+    nodes = int(found.nodes[i])
+    extra = {"cycles": 0, "nosearch_solved": float(answered and nodes == 0), "network_used": 0.0}
+    return Outcome(status, values, float(found.seconds[i]), nodes, extra)
 
 
 #: Solvers built for a run with workers, by (domain, mode, config): each worker loads a model once, not per piece.

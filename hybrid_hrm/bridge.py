@@ -30,6 +30,7 @@ from domains.base import Domain, Instance
 from solvers.base import Budget
 from solvers.errors import CheckpointError, ConfigError, InvalidPuzzleError, Status
 
+from .front import start_runs
 from .loop import HybridLoop, Run, root_candidates
 from .modes import MODES, Guide, Mode, get_mode
 from .neural import network_alone
@@ -253,7 +254,7 @@ class HybridSolver:
             by_shape.setdefault((inst.num_variables, inst.num_values), []).append(i)
         out: list[SolveResult | None] = [None] * len(instances)
         for shape, index in by_shape.items():
-            policy = self._policy_for(mode, shape, index[0])
+            policy = self.policy_for(mode, shape, index[0])
             for start in range(0, len(index), self.config.batch_size):
                 part = index[start : start + self.config.batch_size]
                 chunk = [instances[i] for i in part]
@@ -265,7 +266,8 @@ class HybridSolver:
                     out[i] = r
         return out  # type: ignore[return-value]
 
-    def _policy_for(self, mode: Mode, shape: tuple[int, int], first: int) -> Policy:
+    def policy_for(self, mode: Mode, shape: tuple[int, int], first: int = 0) -> Policy:
+        """The policy of ``mode`` for instances of ``shape`` (variables, values); ``first``: where one is, for errors."""
         if mode.guide is Guide.UNIFORM:
             return UniformPolicy(self.config.seed)
         if not self._policies and not self._any_size_policies:
@@ -284,16 +286,14 @@ class HybridSolver:
     # ---------------------------------------------------------------- neural
     # ---------------------------------------------------------------- hybrid
     def _hybrid(self, instances, policy: Policy, budget: Budget, unique: bool, mode: Mode) -> list[SolveResult]:
-        """Loop over a batch, then finish each instance; ``stats.seconds`` is the
+        """Start a batch (batched by :func:`~hybrid_hrm.front.start_runs`), loop over it, finish each instance."""
+        runs = start_runs(self.loop, instances, budget, probe=mode.search and self.config.probe_nodes > 0)
+        return self.continue_runs(runs, policy, budget, unique, mode)
+
+    def continue_runs(self, runs: list[Run], policy: Policy, budget: Budget, unique: bool, mode: Mode
+                      ) -> list[SolveResult]:
+        """The loop on the started runs still open, then each run's result; ``stats.seconds`` is the
         instance's own start and finish time plus an equal share of the batched loop."""
-        runs = []
-        for inst in instances:
-            start = time.perf_counter()
-            run = self.loop.start(inst)
-            if run.status is None and mode.search and self.config.probe_nodes:
-                self.loop.probe(run, budget)
-            run.stats.seconds = time.perf_counter() - start
-            runs.append(run)
         active = [r for r in runs if r.status is None]
         in_loop = {id(r) for r in active}
         loop_start = time.perf_counter()
@@ -309,10 +309,9 @@ class HybridSolver:
         for run in runs:
             if id(run) in in_loop:
                 run.stats.seconds += loop_share
-            start = time.perf_counter()
+            before, start = run.stats.seconds, time.perf_counter()
             result = self._finish(run, budget, unique, mode, policy)
-            if result.trace is None or result.trace.search is None:  # solve_symbolic adds its own time
-                result.stats.seconds += time.perf_counter() - start
+            result.stats.seconds = before + time.perf_counter() - start  # the whole finish, search included
             results.append(result)
         return results
 

@@ -138,9 +138,9 @@ class HybridLoop:
             run.root = list(run.masks)
             self._check_complete(run)
             if run.status is Status.SOLVED:
-                run.stats.solved_by = SolvedBy.PROPAGATION
-        if run.status is not None:
-            run.trace.halt_reason = run.reason or "solved by propagation"
+                self.solved_by_propagation(run, run.values)
+        if run.status is not None and not run.trace.halt_reason:
+            run.trace.halt_reason = run.reason
         return run
 
     def probe(self, run: Run, budget: Budget) -> None:
@@ -149,12 +149,24 @@ class HybridLoop:
         if budget.max_nodes is not None:
             limit = min(limit, budget.max_nodes)
         result = plain_search(run.layer, run.root, Budget(max_nodes=limit, max_seconds=budget.max_seconds))
-        run.stats.search_nodes += result.nodes
-        if result.status is Status.SOLVED:
-            run.status, run.values = Status.SOLVED, np.array(result.values)
+        self.probed(run, result.status, result.values, result.nodes)
+
+    @staticmethod
+    def solved_by_propagation(run: Run, values: np.ndarray) -> None:
+        """Record that propagation of the givens decided ``values`` (verified by the caller)."""
+        run.status, run.values = Status.SOLVED, np.array(values, dtype=np.int64)
+        run.stats.solved_by = SolvedBy.PROPAGATION
+        run.trace.halt_reason = "solved by propagation"
+
+    @staticmethod
+    def probed(run: Run, status: Status, values, nodes: int) -> None:
+        """Record the probe's outcome on the run (a solution found is verified by the caller)."""
+        run.stats.search_nodes += nodes
+        if status is Status.SOLVED:
+            run.status, run.values = Status.SOLVED, np.array(values, dtype=np.int64)
             run.stats.solved_by = SolvedBy.SEARCH
-            run.trace.halt_reason = f"solved by a {result.nodes}-node search before the network was needed"
-        elif result.status is Status.UNSOLVABLE:
+            run.trace.halt_reason = f"solved by a {nodes}-node search before the network was needed"
+        elif status is Status.UNSOLVABLE:
             run.status, run.reason = Status.UNSOLVABLE, "no solution: a short search exhausted every candidate"
             run.trace.halt_reason = run.reason
 

@@ -62,7 +62,7 @@ def network_orders(probs: np.ndarray) -> tuple[VariableOrder, ValueOrder]:
     >>> var([3, 3]), list(val(0, 3)), list(val(1, 3))
     (1, [0, 1], [0, 1])
     """
-    return fewest_candidates_by(probs.max(-1)), ranked_values(np.argsort(-probs, axis=-1, kind="stable").tolist())
+    return fewest_candidates_by(probs.max(-1)), ranked_values(np.argsort(-probs, axis=-1, kind="stable"))
 
 
 class UniformPolicy:

@@ -39,6 +39,8 @@ from .kernels import (  # noqa: F401 (unsigned: re-exported)
     GroupArrays,
     _check_search_inputs,
     _monotonic_ns,
+    _propagate,
+    _queue_decided,
     _search_one,
     search_buffers,
     unsigned,
@@ -95,6 +97,30 @@ def search_many(
             values[b] = first[0]
         ns[b] = _monotonic_ns() - start
     return status, values, nodes, backtracks, ns
+
+
+@njit(cache=True)
+def propagate_many(roots: np.ndarray, g: GroupArrays) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`solvers.kernels.propagate` (from every decided variable) on a copy of each row of ``roots [B, V]``.
+
+    Returns ``(masks [B, V], ok [B])``: the fixpoints, and ``False`` where
+    propagation reached a contradiction (that row's masks are then partial).
+    """
+    B, V = roots.shape
+    if V != g.var_start.size - 1:
+        raise ValueError("one mask per variable of the layer expected")
+    masks = roots.copy()
+    ok = np.empty(B, np.bool_)
+    queue = np.empty(V + 1, np.uint32)
+    dirty = np.empty(g.exact.size, np.int64)
+    for b in range(B):
+        n_queue = _queue_decided(masks[b], queue)
+        if n_queue < 0:
+            ok[b] = False
+            continue
+        dirty[:] = g.full
+        ok[b] = _propagate(masks[b], queue, n_queue, g, dirty)
+    return masks, ok
 
 
 @njit(cache=True)

@@ -102,7 +102,7 @@ def fewest_candidates_by(score: Sequence[float]) -> FewestCandidatesBy:
     >>> order([3, 3, 7]), order([1, 7, 3])
     (1, 2)
     """
-    return FewestCandidatesBy(tuple(float(x) for x in score))
+    return FewestCandidatesBy(tuple(np.asarray(score, dtype=np.float64).reshape(-1).tolist()))
 
 
 @dataclass(frozen=True)
@@ -110,17 +110,22 @@ class RankedValues:
     """The order :func:`ranked_values` returns: a callable that the compiled search reads as an array."""
 
     ranking: tuple[tuple[int, ...], ...]
+    #: The ranking as an ``int64 [V, R]`` array when it was given as one (the compiled search reads it as is).
+    array: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __call__(self, variable: int, mask: int) -> list[int]:
         return [k for k in self.ranking[variable] if mask >> k & 1]
 
 
-def ranked_values(ranking: Sequence[Sequence[int]]) -> RankedValues:
+def ranked_values(ranking: Sequence[Sequence[int]] | np.ndarray) -> RankedValues:
     """A value order from a ranking ``[V][K]`` (best first), skipping values no longer candidates.
 
     >>> list(ranked_values([[2, 0, 1]])(0, 0b101))
     [2, 0]
     """
+    if isinstance(ranking, np.ndarray) and ranking.ndim == 2 and np.issubdtype(ranking.dtype, np.integer):
+        array = np.array(ranking, dtype=np.int64, order="C")
+        return RankedValues(tuple(map(tuple, array.tolist())), array)
     return RankedValues(tuple(tuple(int(k) for k in row) for row in ranking))
 
 
@@ -214,6 +219,8 @@ def _guidance_of(
         return None
     if default_values:
         rank = Guidance.default(V, K).value_rank
+    elif isinstance(value_order, RankedValues) and value_order.array is not None:
+        rank = value_order.array
     elif isinstance(value_order, RankedValues) and len({len(row) for row in value_order.ranking}) <= 1:
         rank = np.array(value_order.ranking, dtype=np.int64).reshape(len(value_order.ranking), -1)
     else:
