@@ -18,10 +18,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from typing import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,9 +33,9 @@ from tqdm import tqdm
 from domains.base import Domain, Instance
 from solvers.errors import ConfigError, Status
 
-from .bench_methods import METHODS, BenchConfig, Outcome, default_methods, run_piece
+from .bench_methods import METHODS, BenchConfig, Outcome, default_methods, puzzles_for_forks, run_piece, shared_puzzles
 from .bench_plot import plot_report
-from .parallel import chunks, map_ordered
+from .parallel import OrderedPool, chunks, forks, map_ordered
 from .sweep import breadth_sweep
 
 
@@ -59,14 +61,21 @@ def run_benchmark(
     }
     for name in methods:
         METHODS[name].run(domain, instances[:1], config)  # warm-up, untimed: first calls (imports, caches)
-        start = time.perf_counter()
-        outcomes = _run(name, domain, instances, config, progress)
-        total = time.perf_counter() - start
+        with puzzles_for_forks(instances), started_pool(config.workers) as (pool, pool_start_s):
+            start = time.perf_counter()
+            outcomes = _run(name, domain, instances, config, progress, pool)
+            total = time.perf_counter() - start
         report["methods"][name] = summarize(domain, instances, outcomes, total)
         if config.workers > 1:
             report["methods"][name]["wall_puzzles_per_s"] = len(instances) / total if total > 0 else float("inf")
+            report["methods"][name]["pool_start_s"] = pool_start_s
         if progress:
             print(format_row(name, report["methods"][name]), flush=True)
+    if config.scale_workers:
+        report["worker_scaling"] = worker_scaling(domain, instances, methods, config)
+        if progress:
+            for line in format_scaling(report["worker_scaling"]):
+                print(line, flush=True)
     if config.sweep_breadth:
         echo = (lambda line: print(line, flush=True)) if progress else None
         report["breadth_sweep"] = breadth_sweep(domain, instances, config, progress=echo)
@@ -79,17 +88,72 @@ def run_benchmark(
     return report
 
 
-def _run(name: str, domain: Domain, instances: list[Instance], config: BenchConfig, progress: bool) -> list[Outcome]:
-    """One method on every puzzle: in this process, or in pieces on ``config.workers`` processes (results in
-    input order, a progress bar on stderr); each puzzle's time is the one its worker measured.  A seeded
-    random policy (``hybrid-uniform``) draws per batch, so in pieces its choices (and nodes) may differ."""
+def _run(name: str, domain: Domain, instances: list[Instance], config: BenchConfig, progress: bool,
+         pool: OrderedPool | None = None) -> list[Outcome]:
+    """One method on every puzzle: in this process, or in pieces on ``config.workers`` processes (``pool``,
+    when started already; results in input order, a progress bar on stderr); each puzzle's time is the one
+    its worker measured.  A seeded random policy (``hybrid-uniform``) draws per batch, so in pieces its
+    choices (and nodes) may differ."""
     if config.workers <= 1:
         return METHODS[name].run(domain, instances, config)
-    pieces = chunks(instances, 8 * config.workers, minimum=16)
+    pieces: list = chunks(instances, 8 * config.workers, minimum=16)
+    if pool is not None and forks() and shared_puzzles(instances):  # the forks have them: send slices
+        sizes = np.cumsum([0] + [len(p) for p in pieces]).tolist()
+        pieces = [slice(a, b) for a, b in zip(sizes, sizes[1:])]
+    else:
+        pieces = [list(piece) for piece in pieces]
     with tqdm(total=len(instances), desc=name, unit="puzzle", disable=not progress, leave=False) as bar:
-        parts = map_ordered(run_piece, [(name, domain, list(piece), config) for piece in pieces], config.workers,
-                            progress=lambda part: bar.update(len(part)))
+        parts = map_ordered(run_piece, [(name, domain, piece, config) for piece in pieces], config.workers,
+                            progress=lambda part: bar.update(len(part)), pool=pool)
     return [outcome for part in parts for outcome in part]
+
+
+def worker_scaling(domain: Domain, instances: list[Instance], methods: list[str], config: BenchConfig) -> dict:
+    """Each method's wall throughput (puzzles over the run's wall time) at each of ``config.scale_workers``
+    worker counts, one after the other in this run, with the pool started (and reported) before the clock.
+
+    Every answer is verified again (``wrong`` per count), so a faster count that answers wrongly shows.
+    """
+    counts = list(config.scale_workers)
+    out: dict = {"counts": counts, "wall_puzzles_per_s": {}, "speedup": {}, "pool_start_s": {}, "wrong": {}}
+    for name in methods:
+        rates, starts, wrong = [], [], []
+        for count in counts:
+            run_config = replace(config, workers=count)
+            METHODS[name].run(domain, instances[:1], run_config)  # warm-up (with workers: the forks inherit it)
+            with puzzles_for_forks(instances), started_pool(count) as (pool, pool_start_s):
+                start = time.perf_counter()
+                outcomes = _run(name, domain, instances, run_config, False, pool)
+                total = time.perf_counter() - start
+            rates.append(len(instances) / total if total > 0 else float("inf"))
+            starts.append(pool_start_s)
+            wrong.append(summarize(domain, instances, outcomes, total)["wrong"])
+        out["wall_puzzles_per_s"][name], out["pool_start_s"][name], out["wrong"][name] = rates, starts, wrong
+        out["speedup"][name] = [rate / rates[0] for rate in rates]
+    return out
+
+
+def format_scaling(scaling: dict) -> list[str]:
+    """One line a method: wall puzzles/s at each worker count and the speed-up over the first count."""
+    lines = []
+    for name, rates in scaling["wall_puzzles_per_s"].items():
+        parts = [f"{c}: {r:.0f}/s ({s:.2f}x)" for c, r, s in zip(scaling["counts"], rates, scaling["speedup"][name])]
+        starts = ", ".join(f"{t * 1000:.0f}" for t in scaling["pool_start_s"][name])
+        lines.append(f"workers, {name}: " + ", ".join(parts) + f"; pool start ms (untimed) {starts}")
+    return lines
+
+
+@contextlib.contextmanager
+def started_pool(workers: int) -> Iterator[tuple[OrderedPool | None, float]]:
+    """``(pool, seconds its start took)``: ``workers`` processes started and answering before any clock runs
+    (``(None, 0.0)`` for one worker); the start is reported apart, as the warm-up is left out."""
+    if workers <= 1:
+        yield None, 0.0
+        return
+    start = time.perf_counter()
+    with OrderedPool(workers) as pool:
+        list(pool.imap(abs, range(2 * workers)))  # the pool answers
+        yield pool, time.perf_counter() - start
 
 
 def check_methods(domain: Domain, instance: Instance, methods: list[str]) -> None:
@@ -223,9 +287,11 @@ __all__ = [
     "default_methods",
     "format_ratios",
     "format_row",
+    "format_scaling",
     "format_table",
     "plot_report",
     "run_benchmark",
     "summarize",
+    "worker_scaling",
     "write_report",
 ]

@@ -13,9 +13,10 @@ than a misleading 0.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -41,6 +42,7 @@ class BenchConfig:
     sweep_cycles: tuple[int, ...] = ()             # no-search solve rate against the cycle budget
     sweep_breadth: tuple[int, ...] = ()            # ... and against the breadth (trajectories per puzzle)
     workers: int = 1                               # worker processes, each on a piece of the puzzles
+    scale_workers: tuple[int, ...] = ()            # wall throughput at each of these worker counts, too
 
     @property
     def budget(self) -> Budget:
@@ -176,9 +178,31 @@ def _solver(domain: Domain, mode: Mode, config: BenchConfig):
     return solver
 
 
-def run_piece(args: tuple[str, Domain, list[Instance], BenchConfig]) -> list[Outcome]:
-    """One worker's piece of a method's run: ``(method name, domain, instances, config)`` -> outcomes."""
-    name, domain, instances, config = args
+#: The puzzles of the benchmark in progress, for the workers forked while it runs: their pieces then come as
+#: slices of it (nothing to pickle), see :func:`puzzles_for_forks`.
+_PUZZLES: list[list[Instance]] = []
+
+
+@contextlib.contextmanager
+def puzzles_for_forks(instances: list[Instance]) -> Iterator[None]:
+    """While open, workers forked from this process find ``instances`` without being sent them."""
+    _PUZZLES.append(instances)
+    try:
+        yield
+    finally:
+        _PUZZLES.pop()
+
+
+def shared_puzzles(instances: list[Instance]) -> bool:
+    """Are ``instances`` those a forked worker finds (:func:`puzzles_for_forks`)?"""
+    return bool(_PUZZLES) and _PUZZLES[-1] is instances
+
+
+def run_piece(args: tuple[str, Domain, list[Instance] | slice, BenchConfig]) -> list[Outcome]:
+    """One worker's piece of a method's run: ``(method name, domain, instances or a slice of the shared
+    puzzles, config)`` -> outcomes."""
+    name, domain, piece, config = args
+    instances = _PUZZLES[-1][piece] if isinstance(piece, slice) else piece
     return METHODS[name].run(domain, instances, config)
 
 

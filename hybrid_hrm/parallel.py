@@ -124,26 +124,37 @@ class OrderedPool:
 
 
 def map_ordered(
-    fn: Callable[[T], R], items: Sequence[T], workers: int, progress: Callable[[R], None] | None = None
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    workers: int,
+    progress: Callable[[R], None] | None = None,
+    pool: OrderedPool | None = None,
 ) -> list[R]:
     """``[fn(item) for item in items]`` on ``workers`` processes (in this one when ``workers == 1``).
 
     ``progress(result)`` is called as each result arrives, in order (to move a progress bar).
+    ``pool``: an open :class:`OrderedPool` to use (its workers already started) instead of a new one.
 
     >>> map_ordered(abs, [-1, 2], workers=1)
     [1, 2]
     """
     out: list[R] = []
-    if workers <= 1 or len(items) <= 1:
+    if pool is None and (workers <= 1 or len(items) <= 1):
         results: Iterable[R] = map(fn, items)
         for result in results:
             out.append(result)
             if progress:
                 progress(result)
         return out
-    with OrderedPool(min(workers, len(items))) as pool:
-        for result in pool.imap(fn, items):
-            out.append(result)
-            if progress:
-                progress(result)
+    if pool is not None:
+        return _collect(pool.imap(fn, items), out, progress)
+    with OrderedPool(min(workers, len(items))) as new_pool:
+        return _collect(new_pool.imap(fn, items), out, progress)
+
+
+def _collect(results: Iterable[R], out: list[R], progress: Callable[[R], None] | None) -> list[R]:
+    for result in results:
+        out.append(result)
+        if progress:
+            progress(result)
     return out

@@ -125,3 +125,34 @@ def test_bench_command_takes_workers(tmp_path, capsys):
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("symbolic"))
     assert row.split()[1:3] == ["40", "0"] and "wall=" in row
     assert json.loads(out.read_text())["methods"]["symbolic"]["solved"] == 40
+
+
+def test_worker_scaling_measures_each_count_on_every_puzzle(tmp_path, capsys):
+    out = tmp_path / "s.json"
+    assert main(["bench", "sudoku", "--collection", "top1465", "--limit", "64", "--methods", "symbolic,hybrid-uniform",
+                 "--scale-workers", "1,2", "--out", str(out)]) == 0
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("workers, ")]
+    assert len(printed) == 2 and "2: " in printed[0]
+    scaling = json.loads(out.read_text())["worker_scaling"]
+    assert scaling["counts"] == [1, 2]
+    for name in ("symbolic", "hybrid-uniform"):
+        assert scaling["wrong"][name] == [0, 0]
+        assert all(rate > 0 for rate in scaling["wall_puzzles_per_s"][name])
+        assert scaling["speedup"][name][0] == 1.0
+        assert scaling["pool_start_s"][name][0] == 0.0 < scaling["pool_start_s"][name][1]
+
+
+def test_forked_workers_get_slices_of_the_shared_puzzles_and_the_same_answers():
+    from hybrid_hrm.bench import _run, started_pool
+    from hybrid_hrm.bench_methods import puzzles_for_forks, shared_puzzles
+
+    sudoku = domains.get("sudoku")
+    instances = [sudoku.parse(p) for p in collection_lines("forum_hardest:test", limit=40)]
+    config = BenchConfig(max_nodes=20_000, workers=2)
+    alone = _run("symbolic", sudoku, instances, BenchConfig(max_nodes=20_000), False)
+    with puzzles_for_forks(instances), started_pool(2) as (pool, _):
+        assert shared_puzzles(instances) and not shared_puzzles(list(instances))
+        shared = _run("symbolic", sudoku, instances, config, False, pool)
+    assert not shared_puzzles(instances)  # closed again
+    key = [(o.status, o.nodes, o.values.tolist()) for o in alone]
+    assert [(o.status, o.nodes, o.values.tolist()) for o in shared] == key

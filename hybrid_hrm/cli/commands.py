@@ -94,6 +94,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         weights=args.weights,
         seed=args.seed,
         workers=resolve_workers(args.workers),
+        scale_workers=tuple(resolve_workers(n) for n in args.scale_workers),
     )
     methods = _method_list(args.methods) or bench.default_methods(domain, instances[0])
     print(bench.HEADER, flush=True)

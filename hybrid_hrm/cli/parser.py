@@ -140,6 +140,8 @@ def _add_bench(sub) -> None:
     p.add_argument("--sweep-breadth", type=cycle_list, default=(),
                    help="... and at these breadths (trajectories per puzzle), e.g. 1,2,4,8,16")
     _add_workers(p, "each on a piece of the puzzles (a progress bar on stderr)")
+    p.add_argument("--scale-workers", type=cycle_list, default=(),
+                   help="also measure each method's wall throughput at these worker counts, e.g. 1,2")
     _add_budget(p)
 
 
