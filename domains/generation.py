@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from solvers.base import UNASSIGNED
-from solvers.search import ValueOrder
+from solvers.search import Guidance, ValueOrder
 
 from .base import Domain, Instance
 
@@ -38,6 +38,18 @@ def random_value_order(rng: np.random.Generator) -> ValueOrder:
         return [bits[i] for i in rng.permutation(len(bits))]
 
     return random_values
+
+
+def random_guidance(rng: np.random.Generator, num_variables: int, num_values: int) -> Guidance:
+    """Search orders for a random solution, as arrays (so that the compiled search runs them): each variable
+    its own random value order, ties among the fewest candidates broken by a random priority.
+
+    >>> g = random_guidance(np.random.default_rng(1), 2, 3)
+    >>> sorted(g.value_rank[0].tolist()), g.tie_score.shape
+    ([0, 1, 2], (2,))
+    """
+    rank = np.argsort(rng.random((num_variables, num_values)), axis=-1)
+    return Guidance(rank, rng.random(num_variables))
 
 
 def remove_givens(
@@ -67,4 +79,4 @@ def augment_by_symmetry(domain: Domain, instance: Instance, rng: np.random.Gener
     return domain.view(instance, domain.random_symmetry(instance, rng))
 
 
-__all__ = ["augment_by_symmetry", "random_value_order", "remove_givens"]
+__all__ = ["augment_by_symmetry", "random_guidance", "random_value_order", "remove_givens"]

@@ -40,7 +40,7 @@ from solvers.search import search
 
 from .base import Domain, Instance, PuzzleRecord
 from .files import iter_numbered_lines
-from .generation import augment_by_symmetry, random_value_order, remove_givens
+from .generation import augment_by_symmetry, random_guidance, remove_givens
 from .sudoku_lines import format_lines, parse_lines
 from .text import as_text
 
@@ -326,9 +326,10 @@ class SudokuDomain(Domain):
 
     @staticmethod
     def _random_grid(size: int, rng: np.random.Generator, layer: AllDifferentLayer) -> np.ndarray:
-        """A random complete grid: search from an empty one with a random value order."""
+        """A random complete grid: the compiled search from an empty one with random orders."""
         full = (1 << size) - 1
-        result = search(layer, [full] * (size * size), Budget(None, None), value_order=random_value_order(rng))
+        V = size * size
+        result = search(layer, [full] * V, Budget(None, None), guidance=random_guidance(rng, V, size))
         assert result.status is Status.SOLVED  # an empty grid always has a solution
         return np.array(result.values, dtype=np.int64)
 
