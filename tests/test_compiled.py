@@ -385,3 +385,20 @@ def test_the_verifier_is_the_definition_on_partial_and_complete_assignments(laye
 def test_unsigned_values_that_would_wrap_to_free_are_refused():
     values = np.full(SUDOKU4.num_variables, 2**64 - 1, dtype=np.uint64)  # -1 as int64: "free" if it wrapped
     assert not SUDOKU4.verify(values).valid
+
+
+def test_the_stronger_propagation_rules_benchmark_finds_the_same_solutions(capsys):
+    """benchmarks/propagation_rules.py (pairs, intersections, a root probe): every variant, the same answers."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import propagation_rules
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    propagation_rules.main(["--limit", "8"])
+    lines = [line for line in capsys.readouterr().out.splitlines() if "solutions as" in line]
+    assert len(lines) == 8 and all(line.endswith("yes") for line in lines)
+    masks = [0b0011, 0b0011, 0b0111, 0b1111]  # a naked pair {0, 1}: the others lose both values
+    layer = AllDifferentLayer([[0, 1, 2, 3]], 4)
+    state, queue = np.array(masks, dtype=np.int64), np.empty(5, np.uint32)
+    changed, n = propagation_rules._pairs_rule(state, layer.batch_arrays, queue)
+    assert changed and n == 1 and state.tolist() == [0b0011, 0b0011, 0b0100, 0b1100]
