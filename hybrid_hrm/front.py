@@ -19,11 +19,11 @@ Examples
 >>> import domains
 >>> from solvers.base import Budget
 >>> sudoku = domains.get("sudoku")
->>> puzzles = [sudoku.parse(p) for p in ("1..." "..2." ".3.." "...4", "11.." + "." * 12)]
+>>> puzzles = [sudoku.parse(p) for p in ("." * 16, "11.." + "." * 12)]
 >>> layer = sudoku.layer(puzzles[0])
 >>> found = front(layer, candidate_masks(puzzles), Budget(), probe_nodes=32)
 >>> [Settled(s).name for s in found.settled], found.nodes.tolist()
-(['PROBE_SOLVED', 'CONTRADICTION'], [1, 0])
+(['PROBE_SOLVED', 'CONTRADICTION'], [7, 0])
 """
 
 from __future__ import annotations
