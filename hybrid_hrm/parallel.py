@@ -81,14 +81,28 @@ def chunks(items: Sequence[T], count: int, minimum: int = 1) -> list[Sequence[T]
     return [items[i : i + size] for i in range(0, n, size)]
 
 
-def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+def share_cores(threads: int) -> None:
+    """This worker's torch (when loaded) uses ``threads`` threads: its share of the cores, not all of them.
+
+    It matters for forks too: a fork of a process whose torch already ran
+    multi-threaded waits forever on its first parallel operator (the thread
+    pool does not survive a fork); one thread per worker runs inline.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple, threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    share_cores(threads)
     if initializer is not None:
         initializer(*initargs)
 
 
 class OrderedPool:
-    """Worker processes that return results in input order (see the module docstring).
+    """Worker processes that return results in input order (see the module docstring); each worker's
+    torch gets its share of the cores (:func:`share_cores`).
 
     ``initializer(*initargs)`` runs once in each worker (keep it simple: a
     failing one makes the pool restart workers forever; build what may
@@ -99,7 +113,8 @@ class OrderedPool:
         if workers < 1:
             raise ConfigError(f"a pool needs at least one worker, got {workers}")
         self.workers = workers
-        self._pool = pool_context().Pool(workers, initializer=_start_worker, initargs=(initializer, initargs))
+        self._pool = pool_context().Pool(workers, initializer=_start_worker,
+                                          initargs=(initializer, initargs, threads_per_worker(workers)))
 
     def imap(self, fn: Callable[[T], R], items: Iterable[T], window: int | None = None) -> Iterator[R]:
         """``fn(item)`` for each item, in order, with at most ``window`` (default: 2 a worker) in flight."""

@@ -156,3 +156,20 @@ def test_forked_workers_get_slices_of_the_shared_puzzles_and_the_same_answers():
     assert not shared_puzzles(instances)  # closed again
     key = [(o.status, o.nodes, o.values.tolist()) for o in alone]
     assert [(o.status, o.nodes, o.values.tolist()) for o in shared] == key
+
+
+def test_forked_workers_run_the_network_after_the_parent_did():
+    """A fork of a process whose torch already ran multi-threaded used to wait forever on its first forward
+    pass; each worker now runs torch on its share of the cores (parallel.share_cores)."""
+    code = (
+        "import domains, torch; torch.set_num_threads(2)\n"
+        "from hybrid_hrm.data import collection_lines\n"
+        "from hybrid_hrm.bench import run_benchmark\n"
+        "from hybrid_hrm.bench_methods import BenchConfig\n"
+        "d = domains.get('sudoku'); inst = [d.parse(p) for p in collection_lines('forum_hardest:test', limit=24)]\n"
+        "r = run_benchmark(d, inst, ['hybrid'], BenchConfig(workers=2))\n"
+        "print(r['methods']['hybrid']['solved'])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == "24"
