@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from domains.base import Domain, Instance
-from solvers.base import Budget, SymbolicLayer, masks_to_candidates
+from solvers.base import Budget, SymbolicLayer, mask_counts, masks_to_candidates
 from solvers.errors import Status
 from solvers.search import search as plain_search
 
@@ -247,10 +247,11 @@ class HybridLoop:
 
     def cycle(self, run: Run, probs: np.ndarray, confidence: np.ndarray, cycle: int, budget: Budget) -> None:
         """One cycle of one run: propose, verify and commit, record."""
-        before = sum(m.bit_count() for m in run.masks)
+        counts, _ = mask_counts(run.masks)
+        before = int(counts.sum())
         best = probs.argmax(-1)
         pred = best if run.sampling is None else run.sampling.values(probs)
-        undecided = np.array([bool(m & (m - 1)) for m in run.masks])
+        undecided = counts > 1
         changed = 0 if run.last_pred is None else int(((best != run.last_pred) & undecided).sum())
         run.last_pred = best
         proposals = self.propose(pred, confidence, undecided, run.sampling)
@@ -261,22 +262,22 @@ class HybridLoop:
         run.stats.backed_out += len(done.backed_out)
         if run.status is None:
             self._check_complete(run)
-        after = sum(m.bit_count() for m in run.masks)
+        counts, values_after = mask_counts(run.masks)
         run.trace.cycles.append(
             CycleRecord(
                 cycle=cycle,
                 proposed=[(p.variable, p.value, p.confidence) for p in proposals],
                 accepted=done.accepted,
                 rejected=done.rejected,
-                pruned=max(before - after, 0),
+                pruned=max(before - int(counts.sum()), 0),
                 changed_by_l=changed,
-                decided=run.decided,
+                decided=int((counts == 1).sum()),
                 backed_out=done.backed_out,
                 implied=done.implied,
                 contradicted=done.contradicted,
                 unexamined=done.unexamined,
-                candidate_counts=[m.bit_count() for m in run.masks],
-                values_after=[m.bit_length() - 1 if m and not m & (m - 1) else -1 for m in run.masks],
+                candidate_counts=counts.tolist(),
+                values_after=values_after.tolist(),
             )
         )
         if run.status is Status.SOLVED:

@@ -262,6 +262,31 @@ def candidates_to_masks(candidates: np.ndarray) -> list[int]:
     return [int(x) for x in (cand.astype(np.int64) @ weights)]
 
 
+#: Set bits of every byte value (a popcount that works on every numpy version).
+_BYTE_POPCOUNT = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
+
+
+def mask_counts(masks: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(counts [V], values [V])`` of candidate bitmasks: how many candidates each variable has, and its
+    value where exactly one is left (``-1`` elsewhere); vectorized where the masks fit an ``int64``.
+
+    >>> counts, values = mask_counts([0b101, 0b010, 0])
+    >>> counts.tolist(), values.tolist()
+    ([2, 1, 0], [-1, 1, -1])
+    """
+    try:
+        arr = np.array(masks, dtype=np.int64)
+    except OverflowError:  # beyond 62 values: exact Python integers
+        counts = np.array([m.bit_count() for m in masks], dtype=np.int64)
+        values = np.array([m.bit_length() - 1 if c == 1 else -1 for m, c in zip(masks, counts)], dtype=np.int64)
+        return counts, values
+    counts = _BYTE_POPCOUNT[arr.view(np.uint8)].reshape(arr.size, 8).sum(-1)
+    single = counts == 1
+    values = np.full(arr.size, -1, dtype=np.int64)
+    values[single] = _BYTE_POPCOUNT[(arr[single] - 1).view(np.uint8)].reshape(-1, 8).sum(-1)
+    return counts, values
+
+
 def masks_to_candidates(masks: Sequence[int], num_values: int) -> np.ndarray:
     """List of bitmasks -> ``[V, K]`` boolean candidates.
 
