@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import numbers
 import re
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
@@ -198,11 +199,14 @@ class CSPDomain(Domain):
         return self.make_instance(givens, instance.shape, structure, solution=solution, **meta)
 
     def empty(self, shape: Shape | None = None, structure: Hashable | None = None, **options: Any) -> Instance:
-        """An instance with no givens (``shape`` or ``default_shape(**options)``; a bare size ``n`` is ``(n,)``)."""
-        if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        """An instance with no givens (``shape`` or ``default_shape(**options)``; a bare size ``n`` is
+        ``default_shape(size=n)``)."""
+        if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
             shape = self.default_shape(size=int(shape))
-        elif shape is not None and not (isinstance(shape, tuple) and all(isinstance(n, int) for n in shape)):
-            raise ConfigError(f"a shape is a tuple of whole numbers, got {shape!r}")
+        elif shape is not None:
+            if not (isinstance(shape, (tuple, list)) and all(isinstance(n, numbers.Integral) for n in shape)):
+                raise ConfigError(f"a shape is a tuple of whole numbers, got {shape!r}")
+            shape = tuple(int(n) for n in shape)
         shape = shape if shape is not None else self.default_shape(**options)
         layer = self.layer_for(shape, structure)
         return self.make_instance(np.full(layer.num_variables, UNASSIGNED), shape, structure)

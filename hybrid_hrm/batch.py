@@ -30,9 +30,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 
@@ -46,7 +47,7 @@ from solvers.errors import ConfigError, InvalidPuzzleError, SoundnessError, Stat
 
 from .batch_hybrid import check_mode, solve_shape_in_mode
 from .modes import Guide, Mode, get_mode
-from .parallel import chunks, map_ordered, resolve_workers
+from .parallel import chunks, forks, map_ordered, resolve_workers
 from .result import SolvedBy, SolveResult, SolveStats, unsolved_result, verified_result
 from .symbolic import solve_symbolic
 
@@ -240,8 +241,9 @@ def solve_batch(
     workers = resolve_workers(workers)
     if workers > 1 and len(puzzles) > 1:
         pieces = chunks(puzzles, 4 * workers, minimum=64)
-        args = [(piece, domain, budget, unique, mode, solver) for piece in pieces]
-        found = BatchResult.concat(map_ordered(_solve_args, args, workers))
+        with _solver_for_workers(solver) as sent:
+            args = [(piece, domain, budget, unique, mode, sent) for piece in pieces]
+            found = BatchResult.concat(map_ordered(_solve_args, args, workers))
     else:
         found = solve_chunk(puzzles, domain, budget, unique, mode, solver)
     if errors == "raise" and found.errors:
@@ -252,8 +254,37 @@ def solve_batch(
     return found
 
 
+#: The solvers with a network of the :func:`solve_batch` calls in progress, for the workers forked while they
+#: run (a model's solver does not pickle: the forks find it here by its key).
+_FORKED_SOLVERS: dict[int, HybridSolver] = {}
+
+
+@dataclass(frozen=True)
+class _ForkedSolver:
+    key: int
+
+
+@contextlib.contextmanager
+def _solver_for_workers(solver: HybridSolver | None) -> Iterator[HybridSolver | _ForkedSolver | None]:
+    """What the workers are sent of ``solver``: itself (no network: it pickles) or its key for the forks."""
+    if solver is None or solver.model is None:
+        yield solver
+        return
+    if not forks():
+        raise ConfigError("solve_batch with workers in a mode with a network needs forked workers (Linux); "
+                          "use workers=1")
+    _FORKED_SOLVERS[id(solver)] = solver
+    try:
+        yield _ForkedSolver(id(solver))
+    finally:
+        _FORKED_SOLVERS.pop(id(solver), None)
+
+
 def _solve_args(args: tuple) -> BatchResult:
-    return solve_chunk(*args)
+    *rest, solver = args
+    if isinstance(solver, _ForkedSolver):
+        solver = _FORKED_SOLVERS[solver.key]
+    return solve_chunk(*rest, solver)
 
 
 def solve_chunk(
@@ -284,16 +315,19 @@ def solve_chunk(
     if mode.guide is not Guide.NONE and solver is None:
         raise ConfigError(f"mode {mode.name!r} needs its solver (a HybridSolver)")
     made: dict[int, SolveResult] = {}
+    policies: dict = {}  # one policy a shape, whatever form (texts, instances) its puzzles came in
     for batch in batches:
         if mode.guide is Guide.NONE:
             s, v, k, t = _solve_shape(dom, batch, budget or Budget(), 2 if unique else 1)
         else:
-            s, v, k, t, built = solve_shape_in_mode(solver, mode, dom, batch, budget or Budget(), unique)
+            s, v, k, t, built = solve_shape_in_mode(solver, mode, dom, batch, budget or Budget(), unique, policies)
             made.update({int(batch.index[j]): r for j, r in built.items()})
         status[batch.index], nodes[batch.index], seconds[batch.index] = s, k, t
         values[batch.index, : v.shape[1]] = v
     rest = time.perf_counter() - start - seconds.sum()
     seconds += max(rest, 0.0) / max(n, 1)
+    for i, result in made.items():  # the results built say the same time as the arrays
+        result.stats.seconds = float(seconds[i])
     return BatchResult(dom.name, status, values, nodes, seconds, batches, errors, mode.name,
                        solver_domain=None if isinstance(domain, str) else dom, made=made)
 

@@ -32,6 +32,7 @@ from solvers.errors import ConfigError, Status
 
 from .front import Settled, compiled_layer, front, runs_of
 from .modes import Guide, Mode
+from .policy import Policy
 from .result import SolveResult
 
 if TYPE_CHECKING:
@@ -48,10 +49,16 @@ def check_mode(mode: Mode) -> None:
 
 
 def solve_shape_in_mode(
-    solver: HybridSolver, mode: Mode, domain: Domain, batch: ShapeBatch, budget: Budget, unique: bool
+    solver: HybridSolver, mode: Mode, domain: Domain, batch: ShapeBatch, budget: Budget, unique: bool,
+    policies: dict[tuple[int, int], Policy] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[int, SolveResult]]:
     """``(status, values, nodes, seconds, made)`` of one shape's puzzles in a loop mode; ``made``: the
-    results built (with traces) by batch row, those of the puzzles the loop or the search finished."""
+    results built (with traces) by batch row, those of the puzzles the loop or the search finished.
+
+    ``policies``: the policy of each shape, shared by the batches of one call (texts and instances of
+    one shape come as two batches; a uniform policy's draws run on from one to the next).  The batches
+    are those of ``solve_instances`` when the puzzles come in one form; in mixed forms a uniform
+    policy draws in another order (other nodes, the same soundness)."""
     b, V = len(batch), batch.template.num_variables
     status, values = np.empty(b, dtype=np.int8), np.full((b, V), -1, dtype=np.int64)
     nodes, seconds = np.zeros(b, dtype=np.int64), np.zeros(b)
@@ -60,7 +67,11 @@ def solve_shape_in_mode(
         results = solver.solve_instances([batch.instance(domain, j) for j in range(b)], mode, budget, unique)
         made = dict(enumerate(results))
     else:
-        policy = solver.policy_for(mode, (V, batch.template.num_values))
+        shape = (V, batch.template.num_values)
+        policies = {} if policies is None else policies
+        if shape not in policies:
+            policies[shape] = solver.policy_for(mode, shape)
+        policy = policies[shape]
         roots, candidates = batch.roots(), batch.candidate_array()
         probe = solver.config.probe_nodes if mode.search else 0
         made = {}

@@ -96,16 +96,21 @@ def _run(name: str, domain: Domain, instances: list[Instance], config: BenchConf
     choices (and nodes) may differ."""
     if config.workers <= 1:
         return METHODS[name].run(domain, instances, config)
-    pieces: list = chunks(instances, 8 * config.workers, minimum=16)
-    if pool is not None and forks() and shared_puzzles(instances):  # the forks have them: send slices
-        sizes = np.cumsum([0] + [len(p) for p in pieces]).tolist()
-        pieces = [slice(a, b) for a, b in zip(sizes, sizes[1:])]
-    else:
-        pieces = [list(piece) for piece in pieces]
+    pieces = _pieces(instances, config.workers, pool)
     with tqdm(total=len(instances), desc=name, unit="puzzle", disable=not progress, leave=False) as bar:
         parts = map_ordered(run_piece, [(name, domain, piece, config) for piece in pieces], config.workers,
                             progress=lambda part: bar.update(len(part)), pool=pool)
     return [outcome for part in parts for outcome in part]
+
+
+def _pieces(instances: list[Instance], workers: int, pool: OrderedPool | None) -> list[list[Instance] | slice]:
+    """The pieces the workers are sent: slices of the shared puzzles when the pool's workers are forks that
+    have them (:func:`~hybrid_hrm.bench_methods.puzzles_for_forks`), else the puzzles themselves."""
+    pieces = chunks(instances, 8 * workers, minimum=16)
+    if pool is not None and forks() and shared_puzzles(instances):
+        sizes = np.cumsum([0] + [len(p) for p in pieces]).tolist()
+        return [slice(a, b) for a, b in zip(sizes, sizes[1:])]
+    return [list(piece) for piece in pieces]
 
 
 def worker_scaling(domain: Domain, instances: list[Instance], methods: list[str], config: BenchConfig) -> dict:

@@ -66,7 +66,14 @@ def forks() -> bool:
 
 
 def threads_per_worker(workers: int) -> int:
-    """Threads each of ``workers`` processes may use (torch's intra-op pool) without oversubscribing the cores."""
+    """Threads each of ``workers`` processes may use (torch's intra-op pool) without oversubscribing the cores.
+
+    One where the workers are forks: a fork of a process whose torch already ran multi-threaded waits
+    forever on its first parallel operator with more than one thread (the thread pool does not survive
+    a fork); with one, torch runs inline.
+    """
+    if forks():
+        return 1
     return max(1, available_cores() // max(workers, 1))
 
 
@@ -84,9 +91,7 @@ def chunks(items: Sequence[T], count: int, minimum: int = 1) -> list[Sequence[T]
 def share_cores(threads: int) -> None:
     """This worker's torch (when loaded) uses ``threads`` threads: its share of the cores, not all of them.
 
-    It matters for forks too: a fork of a process whose torch already ran
-    multi-threaded waits forever on its first parallel operator (the thread
-    pool does not survive a fork); one thread per worker runs inline.
+    Forked workers get one (:func:`threads_per_worker`): more would wait forever.
     """
     torch = sys.modules.get("torch")
     if torch is not None:

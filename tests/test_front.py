@@ -122,3 +122,17 @@ def test_the_batched_loop_is_sound(sudoku, cells, mode, probe_nodes, max_nodes):
         assert not brute_force(sudoku.layer(instance), instance.givens.tolist())
     else:
         assert status is Status.BUDGET_EXHAUSTED and (max_nodes is not None or mode.endswith("nosearch"))
+
+
+def test_times_are_counted_once_and_add_up(sudoku):
+    import time
+
+    loop = HybridLoop(sudoku, BridgeConfig())
+    instances = _mixed(sudoku, 40)
+    start = time.perf_counter()
+    runs = start_runs(loop, instances, BUDGET, probe=True)
+    wall = time.perf_counter() - start
+    assert sum(r.stats.seconds for r in runs) <= wall * 1.05  # contradictions (started one by one) too
+    found = hh.solve_batch(instances, sudoku, BUDGET, mode="hybrid-uniform",
+                           solver=HybridSolver.for_mode(sudoku, "hybrid-uniform"))
+    assert all(found.made[i].stats.seconds == found.seconds[i] for i in found.made)

@@ -143,7 +143,7 @@ def test_worker_scaling_measures_each_count_on_every_puzzle(tmp_path, capsys):
 
 
 def test_forked_workers_get_slices_of_the_shared_puzzles_and_the_same_answers():
-    from hybrid_hrm.bench import _run, started_pool
+    from hybrid_hrm.bench import _pieces, _run, started_pool
     from hybrid_hrm.bench_methods import puzzles_for_forks, shared_puzzles
 
     sudoku = domains.get("sudoku")
@@ -152,6 +152,9 @@ def test_forked_workers_get_slices_of_the_shared_puzzles_and_the_same_answers():
     alone = _run("symbolic", sudoku, instances, BenchConfig(max_nodes=20_000), False)
     with puzzles_for_forks(instances), started_pool(2) as (pool, _):
         assert shared_puzzles(instances) and not shared_puzzles(list(instances))
+        pieces = _pieces(instances, 2, pool)
+        assert all(isinstance(p, slice) for p in pieces) and pieces[-1].stop == len(instances)
+        assert all(isinstance(p, list) for p in _pieces(list(instances), 2, pool))  # not the shared ones
         shared = _run("symbolic", sudoku, instances, config, False, pool)
     assert not shared_puzzles(instances)  # closed again
     key = [(o.status, o.nodes, o.values.tolist()) for o in alone]
@@ -173,3 +176,22 @@ def test_forked_workers_run_the_network_after_the_parent_did():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split()[-1] == "24"
+
+
+def test_forked_workers_run_torch_on_one_thread_whatever_the_cores(monkeypatch):
+    """More than one thread in a fork of a process whose torch ran multi-threaded waits forever."""
+    from hybrid_hrm import parallel
+
+    monkeypatch.setattr(parallel, "available_cores", lambda: 16)
+    assert parallel.forks() and parallel.threads_per_worker(2) == 1
+    monkeypatch.setattr(parallel, "forks", lambda: False)
+    assert parallel.threads_per_worker(2) == 8
+
+
+def test_solve_batch_with_workers_in_a_network_mode_sends_the_forks_its_solver():
+    lines = collection_lines("top1465", limit=130)
+    one = hh.solve_batch(lines, mode="hybrid", workers=1)
+    two = hh.solve_batch(lines, mode="hybrid", workers=2)
+    assert one.counts() == two.counts() == {"solved": 130}
+    assert (one.values == two.values).all()  # unique solutions
+    assert len(two.made) > 0 and all(r.mode == "hybrid" for r in two.made.values())
