@@ -24,7 +24,7 @@ from typing import Sequence, Union
 
 import numpy as np
 
-from solvers.base import values_to_candidates
+from solvers.base import candidate_mask_array, values_to_candidates
 from solvers.errors import InvalidPuzzleError
 
 from .base import Domain, Instance
@@ -69,10 +69,7 @@ class ShapeBatch:
             raise ValueError(f"bitmasks of one int64 hold at most 62 values, got {K}")
         if self.candidates is None:
             return np.where(self.givens < 0, (1 << K) - 1, np.left_shift(1, np.maximum(self.givens, 0)))
-        packed = np.packbits(self.candidates, axis=-1, bitorder="little")  # [b, V, ceil(K / 8)] bytes
-        words = np.zeros((*packed.shape[:-1], 8), dtype=np.uint8)
-        words[..., : packed.shape[-1]] = packed
-        return words.view("<u8")[..., 0].astype(np.int64)
+        return candidate_mask_array(self.candidates)
 
     def instance(self, domain: Domain, j: int) -> Instance:
         """The ``j``-th puzzle of the batch as an :class:`Instance`."""

@@ -30,7 +30,7 @@ from solvers.base import Budget
 from solvers.batch import STATUSES
 from solvers.errors import ConfigError, Status
 
-from .front import Settled, compiled_layer, front, runs_of
+from .front import Settled, compiled_layer, front, runs_of, verified
 from .modes import Guide, Mode
 from .policy import Policy
 from .result import SolveResult
@@ -78,11 +78,7 @@ def solve_shape_in_mode(
         for start in range(0, b, solver.config.batch_size):
             rows = np.arange(start, min(b, start + solver.config.batch_size))
             found = front(layer, roots[rows], budget, probe)
-            valid = np.zeros(len(rows), dtype=bool)
-            answered = np.flatnonzero(found.answered)
-            if answered.size:
-                valid[answered] = domain.verify_batch(batch.template, found.values[answered],
-                                                      candidates[rows[answered]])
+            valid = verified(domain, batch.template, found, candidates[rows])
             refuted = (found.settled == Settled.PROBE_EXHAUSTED) | (found.settled == Settled.CONTRADICTION)
             done = refuted | (valid & (not unique))
             status[rows[refuted]] = _UNSOLVABLE

@@ -60,11 +60,7 @@ def run_benchmark(
         "methods": {},
     }
     for name in methods:
-        METHODS[name].run(domain, instances[:1], config)  # warm-up, untimed: first calls (imports, caches)
-        with puzzles_for_forks(instances), started_pool(config.workers) as (pool, pool_start_s):
-            start = time.perf_counter()
-            outcomes = _run(name, domain, instances, config, progress, pool)
-            total = time.perf_counter() - start
+        outcomes, total, pool_start_s = _timed_run(name, domain, instances, config, progress)
         report["methods"][name] = summarize(domain, instances, outcomes, total)
         if config.workers > 1:
             report["methods"][name]["wall_puzzles_per_s"] = len(instances) / total if total > 0 else float("inf")
@@ -86,6 +82,17 @@ def run_benchmark(
                 pairs = ", ".join(f"{c}: {r:.3f}" for c, r in zip(report["cycle_sweep"]["cycles"], rates))
                 print(f"no-search solve rate by cycle budget, {mode}: {pairs}", flush=True)
     return report
+
+
+def _timed_run(name: str, domain: Domain, instances: list[Instance], config: BenchConfig, progress: bool
+               ) -> tuple[list[Outcome], float, float]:
+    """``(outcomes, seconds, pool start seconds)`` of one method: warmed up first (untimed: imports,
+    caches; forked workers inherit it), then timed with its workers' pool already started."""
+    METHODS[name].run(domain, instances[:1], config)
+    with puzzles_for_forks(instances), started_pool(config.workers) as (pool, pool_start_s):
+        start = time.perf_counter()
+        outcomes = _run(name, domain, instances, config, progress, pool)
+        return outcomes, time.perf_counter() - start, pool_start_s
 
 
 def _run(name: str, domain: Domain, instances: list[Instance], config: BenchConfig, progress: bool,
@@ -124,12 +131,7 @@ def worker_scaling(domain: Domain, instances: list[Instance], methods: list[str]
     for name in methods:
         rates, starts, wrong = [], [], []
         for count in counts:
-            run_config = replace(config, workers=count)
-            METHODS[name].run(domain, instances[:1], run_config)  # warm-up (with workers: the forks inherit it)
-            with puzzles_for_forks(instances), started_pool(count) as (pool, pool_start_s):
-                start = time.perf_counter()
-                outcomes = _run(name, domain, instances, run_config, False, pool)
-                total = time.perf_counter() - start
+            outcomes, total, pool_start_s = _timed_run(name, domain, instances, replace(config, workers=count), False)
             rates.append(len(instances) / total if total > 0 else float("inf"))
             starts.append(pool_start_s)
             wrong.append(summarize(domain, instances, outcomes, total)["wrong"])

@@ -17,7 +17,7 @@ for node (``tests/test_front.py``); the answers are *not* verified here
 Examples
 --------
 >>> import domains
->>> from solvers.base import Budget
+>>> from solvers.base import Budget, candidate_mask_array, mask_counts
 >>> sudoku = domains.get("sudoku")
 >>> puzzles = [sudoku.parse(p) for p in ("." * 16, "11.." + "." * 12)]
 >>> layer = sudoku.layer(puzzles[0])
@@ -35,10 +35,10 @@ from typing import Sequence
 
 import numpy as np
 
-from domains.base import Instance
+from domains.base import Domain, Instance
 from solvers import batch_kernels, kernels
 from solvers.alldiff import AllDifferentLayer
-from solvers.base import Budget
+from solvers.base import Budget, candidate_mask_array, mask_counts
 from solvers.batch import search_many
 from solvers.errors import Status
 
@@ -92,9 +92,11 @@ def compiled_layer(layer: object) -> AllDifferentLayer | None:
 
 def candidate_masks(instances: Sequence[Instance]) -> np.ndarray:
     """``[B, V]`` int64 bitmasks of the instances' candidates (instances of one shape, at most 62 values)."""
-    cand = np.stack([np.asarray(inst.candidates, dtype=bool) for inst in instances])
-    weights = np.left_shift(np.int64(1), np.arange(cand.shape[-1], dtype=np.int64))
-    return (cand * weights).sum(-1, dtype=np.int64)
+    return candidate_mask_array(_stacked_candidates(instances))
+
+
+def _stacked_candidates(instances: Sequence[Instance]) -> np.ndarray:
+    return np.stack([np.asarray(inst.candidates, dtype=bool) for inst in instances])
 
 
 def front(layer: AllDifferentLayer, roots: np.ndarray, budget: Budget, probe_nodes: int) -> Front:
@@ -116,7 +118,7 @@ def front(layer: AllDifferentLayer, roots: np.ndarray, budget: Budget, probe_nod
     decided = ok & ((masks & (masks - 1)) == 0).all(-1)
     settled[decided] = Settled.PROPAGATION
     values = np.full((B, V), -1, dtype=np.int64)
-    values[decided] = _bit_indices(masks[decided])
+    values[decided] = mask_counts(masks[decided].ravel())[1].reshape(-1, V)
     nodes, seconds = np.zeros(B, dtype=np.int64), np.zeros(B)
     open_rows = np.flatnonzero(settled == Settled.OPEN)
     if probe_nodes > 0 and open_rows.size:
@@ -144,8 +146,10 @@ def start_runs(loop: HybridLoop, instances: Sequence[Instance], budget: Budget, 
     layer = compiled_layer(layers[0]) if layers else None
     if layer is None or any(other is not layer for other in layers):
         return [_start_one(loop, inst, budget, probe) for inst in instances]
-    found = front(layer, candidate_masks(instances), budget, loop.config.probe_nodes if probe else 0)
-    return runs_of(loop, layer, found, verified(loop, instances, found), instances, budget, probe)
+    candidates = _stacked_candidates(instances)
+    found = front(layer, candidate_mask_array(candidates), budget, loop.config.probe_nodes if probe else 0)
+    valid = verified(loop.domain, instances[0], found, candidates)
+    return runs_of(loop, layer, found, valid, instances, budget, probe)
 
 
 def runs_of(loop: HybridLoop, layer: AllDifferentLayer, found: Front, valid: np.ndarray,
@@ -166,13 +170,13 @@ def runs_of(loop: HybridLoop, layer: AllDifferentLayer, found: Front, valid: np.
     return runs
 
 
-def verified(loop: HybridLoop, instances: Sequence[Instance], found: Front) -> np.ndarray:
-    """``[B]``: the front's answer passed the domain's verifier (``False`` where there is none)."""
-    ok = np.zeros(len(instances), dtype=bool)
+def verified(domain: Domain, template: Instance, found: Front, candidates: np.ndarray) -> np.ndarray:
+    """``[B]``: the front's answer passed the domain's verifier (``False`` where there is none);
+    ``candidates [B, V, K]`` what each instance allows, ``template`` one of their shape."""
+    ok = np.zeros(found.settled.size, dtype=bool)
     rows = np.flatnonzero(found.answered)
     if rows.size:
-        cand = np.stack([np.asarray(instances[j].candidates, dtype=bool) for j in rows])
-        ok[rows] = loop.domain.verify_batch(instances[int(rows[0])], found.values[rows], cand)
+        ok[rows] = domain.verify_batch(template, found.values[rows], candidates[rows])
     return ok
 
 
@@ -197,11 +201,6 @@ def _run_from_front(loop: HybridLoop, instance: Instance, layer: AllDifferentLay
             settled, Status.BUDGET_EXHAUSTED)
         loop.probed(run, status, found.values[j], int(found.nodes[j]))
     return run
-
-
-def _bit_indices(masks: np.ndarray) -> np.ndarray:
-    """The value index of each single-bit mask."""
-    return np.log2(masks.astype(np.float64)).round().astype(np.int64) if masks.size else masks.astype(np.int64)
 
 
 __all__ = ["Front", "Settled", "candidate_masks", "compiled_layer", "front", "runs_of", "start_runs", "verified"]

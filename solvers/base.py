@@ -249,6 +249,21 @@ class LayerDefaults(abc.ABC):
 # --- conversions between the two forms of candidates ------------------------
 
 
+def candidate_mask_array(candidates: np.ndarray) -> np.ndarray:
+    """``[..., V, K]`` boolean candidates (``K <= 62``) -> ``[..., V]`` int64 bitmasks (bit ``k``: value ``k``).
+
+    >>> candidate_mask_array(np.array([[[True, False, True], [False, True, False]]])).tolist()
+    [[5, 2]]
+    """
+    cand = np.asarray(candidates, dtype=bool)
+    if cand.shape[-1] > 62:
+        raise ValueError(f"bitmasks of one int64 hold at most 62 values, got {cand.shape[-1]}")
+    packed = np.packbits(cand, axis=-1, bitorder="little")  # [..., V, ceil(K / 8)] bytes
+    words = np.zeros((*packed.shape[:-1], 8), dtype=np.uint8)
+    words[..., : packed.shape[-1]] = packed
+    return words.view("<u8")[..., 0].astype(np.int64)
+
+
 def candidates_to_masks(candidates: np.ndarray) -> list[int]:
     """``[V, K]`` boolean candidates -> list of V bitmasks.
 
