@@ -23,9 +23,9 @@ import json
 import platform
 import time
 from dataclasses import asdict, replace
-from typing import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from tqdm import tqdm
