@@ -38,10 +38,17 @@ sys.path.insert(0, str(ROOT))
 
 import domains  # noqa: E402
 from domains.collections import collection_lines  # noqa: E402
-from solvers.batch import search_many  # noqa: E402
 from solvers.base import Budget  # noqa: E402
+from solvers.batch import search_many  # noqa: E402
 from solvers.kernels import (  # noqa: E402
-    _ONE, SOLVED, UNSOLVABLE, _choose, _next_value, _propagate, _queue_decided, _record,
+    _ONE,
+    SOLVED,
+    UNSOLVABLE,
+    _choose,
+    _next_value,
+    _propagate,
+    _queue_decided,
+    _record,
 )
 from solvers.kernels import monotonic_ns as _now  # noqa: E402
 
