@@ -267,7 +267,9 @@ class HybridSolver:
         return out  # type: ignore[return-value]
 
     def policy_for(self, mode: Mode, shape: tuple[int, int], first: int = 0) -> Policy:
-        """The policy of ``mode`` for instances of ``shape`` (variables, values); ``first``: where one is, for errors."""
+        """The policy of ``mode`` for instances of ``shape`` (variables, values).
+
+        ``first``: the position of one such instance, for the error message."""
         if mode.guide is Guide.UNIFORM:
             return UniformPolicy(self.config.seed)
         if not self._policies and not self._any_size_policies:

@@ -1,6 +1,7 @@
 """The README's own commands run as printed, in one folder, in order (so a later command finds what an
 earlier one wrote).  The only edits are to budgets, so that the suite stays minutes long: a collection
-or file is cut to three puzzles (``--limit 3``, also where the README says more), a training run to two batches on a few dozen puzzles,
+or file is cut to three puzzles
+(``--limit 3``, also where the README says more), a training run to two batches on a few dozen puzzles,
 ``bench reliability`` and ``bench train`` to a small ``--scale``.  Its Python API block runs too."""
 
 from __future__ import annotations
