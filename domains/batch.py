@@ -71,6 +71,20 @@ class ShapeBatch:
             return np.where(self.givens < 0, (1 << K) - 1, np.left_shift(1, np.maximum(self.givens, 0)))
         return candidate_mask_array(self.candidates)
 
+    def part(self, rows: slice) -> "ShapeBatch":
+        """The puzzles ``rows`` of this batch, as a batch of their own (views, nothing copied).
+
+        >>> import domains
+        >>> batches, _ = group_puzzles(domains.get("sudoku"), ["1..." * 4, ".2.." * 4, "..3." * 4])
+        >>> batches[0].part(slice(1, 3)).index.tolist()
+        [1, 2]
+        """
+        return ShapeBatch(
+            self.template, self.index[rows], self.givens[rows],
+            None if self.candidates is None else self.candidates[rows],
+            None if self.instances is None else self.instances[rows],
+        )
+
     def instance(self, domain: Domain, j: int) -> Instance:
         """The ``j``-th puzzle of the batch as an :class:`Instance`."""
         if self.instances is not None:

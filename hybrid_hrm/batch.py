@@ -11,9 +11,12 @@ makes the :class:`~hybrid_hrm.result.SolveResult` objects (and
 is not all-different is solved one puzzle at a time
 (:func:`~hybrid_hrm.symbolic.solve_symbolic`, as ``mode="symbolic"`` does).
 
-``workers=N`` cuts the batch into pieces solved by ``N`` processes
-(:mod:`hybrid_hrm.parallel`); :func:`solve_chunk` is the piece's
-function, importable, so that Dask can run it too
+``workers=N`` uses ``N`` cores: the symbolic mode on all-different puzzles
+runs the compiled search on ``N`` threads of this process (the kernels
+release the GIL, so short batches gain too: no process to start, nothing
+to pickle); the other modes and domains cut the batch into pieces solved
+by ``N`` processes (:mod:`hybrid_hrm.parallel`).  :func:`solve_chunk` is
+the piece's function, importable, so that Dask can run it too
 (``examples/label_with_dask.py``).
 
 Examples
@@ -47,7 +50,7 @@ from solvers.errors import ConfigError, InvalidPuzzleError, SoundnessError, Stat
 
 from .batch_hybrid import check_mode, solve_shape_in_mode
 from .modes import Guide, Mode, get_mode
-from .parallel import chunks, forks, map_ordered, resolve_workers
+from .parallel import chunks, forks, map_ordered, resolve_workers, thread_map
 from .result import SolvedBy, SolveResult, SolveStats, unsolved_result, verified_result
 from .symbolic import solve_symbolic
 
@@ -221,8 +224,11 @@ def solve_batch(
     ``"hybrid-uniform"``, their ``-nosearch`` forms; :mod:`hybrid_hrm.batch_hybrid`),
     run by ``solver`` (default: :meth:`HybridSolver.for_mode <hybrid_hrm.bridge.HybridSolver.for_mode>`,
     the shipped model where the mode needs one).
-    ``unique=True`` tells ``multiple_solutions`` apart. ``workers``: worker
-    processes (``0``: every core; ``1``: this process). ``errors="raise"``
+    ``unique=True`` tells ``multiple_solutions`` apart. ``workers``: how
+    many cores (``0``: every core; ``1``: this process only): in the symbolic
+    mode on all-different puzzles, threads of this process running the
+    compiled search (it releases the GIL: nothing to start or pickle); else
+    worker processes, each on a piece. ``errors="raise"``
     raises the first puzzle that does not parse (saying which);
     ``"keep"`` marks it :data:`INVALID` and solves the rest.
 
@@ -239,7 +245,12 @@ def solve_batch(
 
         solver = HybridSolver.for_mode(domain, mode)
     workers = resolve_workers(workers)
-    if workers > 1 and len(puzzles) > 1:
+    start = time.perf_counter()
+    dom = domain_registry.get(domain) if isinstance(domain, str) else domain
+    grouped = group_puzzles(dom, puzzles) if workers > 1 and mode.guide is Guide.NONE else None
+    if grouped is not None and all(_compiled_layer(dom, batch) is not None for batch in grouped[0]):
+        found = _solve_grouped(dom, *grouped, len(puzzles), budget, unique, mode, None, workers, start)
+    elif workers > 1 and len(puzzles) > 1:
         pieces = chunks(puzzles, 4 * workers, minimum=64)
         with _solver_for_workers(solver) as sent:
             args = [(piece, domain, budget, unique, mode, sent) for piece in pieces]
@@ -305,7 +316,16 @@ def solve_chunk(
     start = time.perf_counter()
     dom = domain_registry.get(domain) if isinstance(domain, str) else domain
     batches, errors = group_puzzles(dom, puzzles)
-    n = len(puzzles)
+    found = _solve_grouped(dom, batches, errors, len(puzzles), budget, unique, mode, solver, 1, start)
+    found.solver_domain = None if isinstance(domain, str) else dom  # a registry name pickles small
+    return found
+
+
+def _solve_grouped(
+    dom: Domain, batches: list[ShapeBatch], errors: dict[int, InvalidPuzzleError], n: int, budget: Budget | None,
+    unique: bool, mode: str | Mode, solver: HybridSolver | None, threads: int, start: float,
+) -> BatchResult:
+    """:func:`solve_chunk` on puzzles grouped by shape; the compiled searches on ``threads`` threads."""
     width = max((b.template.num_variables for b in batches), default=0)
     status = np.full(n, INVALID, dtype=np.int8)
     values = np.full((n, width), -1, dtype=np.int64)
@@ -318,7 +338,7 @@ def solve_chunk(
     policies: dict = {}  # one policy a shape, whatever form (texts, instances) its puzzles came in
     for batch in batches:
         if mode.guide is Guide.NONE:
-            s, v, k, t = _solve_shape(dom, batch, budget or Budget(), 2 if unique else 1)
+            s, v, k, t = _solve_shape(dom, batch, budget or Budget(), 2 if unique else 1, threads)
         else:
             s, v, k, t, built = solve_shape_in_mode(solver, mode, dom, batch, budget or Budget(), unique, policies)
             made.update({int(batch.index[j]): r for j, r in built.items()})
@@ -328,26 +348,43 @@ def solve_chunk(
     seconds += max(rest, 0.0) / max(n, 1)
     for i, result in made.items():  # the results built say the same time as the arrays
         result.stats.seconds = float(seconds[i])
-    return BatchResult(dom.name, status, values, nodes, seconds, batches, errors, mode.name,
-                       solver_domain=None if isinstance(domain, str) else dom, made=made)
+    return BatchResult(dom.name, status, values, nodes, seconds, batches, errors, mode.name, solver_domain=dom,
+                       made=made)
+
+
+def _compiled_layer(domain: Domain, batch: ShapeBatch) -> AllDifferentLayer | None:
+    """The layer of ``batch`` when the compiled batch search takes it (all different, at most 62 values)."""
+    layer = domain.layer(batch.template)
+    return layer if isinstance(layer, AllDifferentLayer) and layer.batch_arrays is not None else None
 
 
 def _solve_shape(
-    domain: Domain, batch: ShapeBatch, budget: Budget, max_solutions: int
+    domain: Domain, batch: ShapeBatch, budget: Budget, max_solutions: int, threads: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(status, values, nodes, seconds)`` of one shape's puzzles, every answer verified."""
-    layer = domain.layer(batch.template)
-    if isinstance(layer, AllDifferentLayer) and layer.batch_arrays is not None:
-        found = search_many(layer, batch.roots(), budget, max_solutions=max_solutions)
-        status, values, nodes, seconds = found.status, found.values, found.nodes, found.seconds
-        solved = found.solved
-        if solved.any():
-            candidates = batch.candidate_array()[solved]
-            ok = domain.verify_batch(batch.template, values[solved], candidates)
-            if not ok.all():
-                raise SoundnessError("internal error: an answer of the batched search failed the verifier")
-        return status, values, nodes, seconds
-    return _solve_one_by_one(domain, batch, budget, max_solutions)
+    """``(status, values, nodes, seconds)`` of one shape's puzzles, every answer verified; the compiled
+    search (which releases the GIL) on pieces of the batch taken by ``threads`` threads."""
+    layer = _compiled_layer(domain, batch)
+    if layer is None:
+        return _solve_one_by_one(domain, batch, budget, max_solutions)
+    if threads <= 1 or len(batch) <= 1:
+        return _search_verified(domain, layer, batch, budget, max_solutions)
+    rows = [slice(r.start, r.stop) for r in chunks(range(len(batch)), 8 * threads, minimum=16)]
+    parts = thread_map(lambda r: _search_verified(domain, layer, batch.part(r), budget, max_solutions), rows, threads)
+    return tuple(np.concatenate(arrays) for arrays in zip(*parts))  # type: ignore[return-value]
+
+
+def _search_verified(
+    domain: Domain, layer: AllDifferentLayer, batch: ShapeBatch, budget: Budget, max_solutions: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The compiled search on ``batch``, and its answers verified (compiled too)."""
+    found = search_many(layer, batch.roots(), budget, max_solutions=max_solutions)
+    solved = found.solved
+    if solved.any():
+        candidates = batch.candidate_array()[solved]
+        ok = domain.verify_batch(batch.template, found.values[solved], candidates)
+        if not ok.all():
+            raise SoundnessError("internal error: an answer of the batched search failed the verifier")
+    return found.status, found.values, found.nodes, found.seconds
 
 
 def _solve_one_by_one(

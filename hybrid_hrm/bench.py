@@ -89,7 +89,8 @@ def _timed_run(name: str, domain: Domain, instances: list[Instance], config: Ben
     """``(outcomes, seconds, pool start seconds)`` of one method: warmed up first (untimed: imports,
     caches; forked workers inherit it), then timed with its workers' pool already started."""
     METHODS[name].run(domain, instances[:1], config)
-    with puzzles_for_forks(instances), started_pool(config.workers) as (pool, pool_start_s):
+    processes = 1 if METHODS[name].own_workers else config.workers  # a method with its own workers needs no pool
+    with puzzles_for_forks(instances), started_pool(processes) as (pool, pool_start_s):
         start = time.perf_counter()
         outcomes = _run(name, domain, instances, config, progress, pool)
         return outcomes, time.perf_counter() - start, pool_start_s
@@ -101,7 +102,7 @@ def _run(name: str, domain: Domain, instances: list[Instance], config: BenchConf
     when started already; results in input order, a progress bar on stderr); each puzzle's time is the one
     its worker measured.  A seeded random policy (``hybrid-uniform``) draws per batch, so in pieces its
     choices (and nodes) may differ."""
-    if config.workers <= 1:
+    if config.workers <= 1 or METHODS[name].own_workers:
         return METHODS[name].run(domain, instances, config)
     pieces = _pieces(instances, config.workers, pool)
     with tqdm(total=len(instances), desc=name, unit="puzzle", disable=not progress, leave=False) as bar:

@@ -89,10 +89,12 @@ def _symbolic(domain: Domain, instances: list[Instance], config: BenchConfig) ->
     the batch's other work (stacking the instances, verifying), so the
     per-puzzle times add up to the batch's.  A domain that is not
     all-different is solved one puzzle at a time, each timed on its own.
+    With ``config.workers``, :func:`~hybrid_hrm.batch.solve_batch` uses them
+    itself (threads on the compiled search; processes for other domains).
     """
     from .batch import solve_batch
 
-    found = solve_batch(instances, domain, config.budget)
+    found = solve_batch(instances, domain, config.budget, workers=config.workers)
     out = []
     for i, inst in enumerate(instances):
         status = found.status_of(i)
@@ -227,6 +229,8 @@ class BenchMethod:
     why_not: Callable[[Domain, Instance], str | None] = lambda domain, instance: None
     #: Is it one of the baselines (a peer solver, not ours)?
     baseline: bool = False
+    #: Does it use ``config.workers`` itself (rather than being run on pieces by the bench's worker processes)?
+    own_workers: bool = False
 
 
 def _needs_all_different(domain: Domain, instance: Instance) -> str | None:
@@ -249,7 +253,7 @@ def _needs_sat(domain: Domain, instance: Instance) -> str | None:
 
 #: Every method by name: the symbolic layer, the baselines, and the solver in each mode that has a loop or a network.
 METHODS: dict[str, BenchMethod] = {
-    "symbolic": BenchMethod(_symbolic),
+    "symbolic": BenchMethod(_symbolic, own_workers=True),
     "python-constraint": BenchMethod(_python_constraint, _needs_all_different, baseline=True),
     "ortools": BenchMethod(_timed_each(_ortools), _needs_ortools, baseline=True),
     "sat": BenchMethod(_timed_each(_sat), _needs_sat, baseline=True),

@@ -67,7 +67,7 @@ def interruptible(kernel: Callable[..., T], *args: Any) -> T:
         raise
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def search_many(
     roots: np.ndarray, g: GroupArrays, value_rank: np.ndarray, tie_score: np.ndarray,
     max_solutions: int, max_nodes: int, time_limit_ns: int,
@@ -99,7 +99,7 @@ def search_many(
     return status, values, nodes, backtracks, ns
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def propagate_many(roots: np.ndarray, g: GroupArrays) -> tuple[np.ndarray, np.ndarray]:
     """:func:`solvers.kernels.propagate` (from every decided variable) on a copy of each row of ``roots [B, V]``.
 
@@ -146,7 +146,7 @@ def _row_valid(row: np.ndarray, g: GroupArrays, num_values: int, cand: np.ndarra
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def verify_many(
     values: np.ndarray, g: GroupArrays, num_values: int, candidates: np.ndarray, check_candidates: bool
 ) -> np.ndarray:

@@ -10,6 +10,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -20,7 +21,7 @@ from domains.collections import collection_lines
 from hybrid_hrm.bench import run_benchmark
 from hybrid_hrm.bench_methods import BenchConfig
 from hybrid_hrm.cli import main
-from hybrid_hrm.parallel import OrderedPool, available_cores, chunks, map_ordered, resolve_workers
+from hybrid_hrm.parallel import OrderedPool, available_cores, chunks, map_ordered, resolve_workers, thread_map
 from solvers.errors import ConfigError
 from tests.conftest import HARD
 
@@ -139,7 +140,9 @@ def test_worker_scaling_measures_each_count_on_every_puzzle(tmp_path, capsys):
         assert scaling["wrong"][name] == [0, 0]
         assert all(rate > 0 for rate in scaling["wall_puzzles_per_s"][name])
         assert scaling["speedup"][name][0] == 1.0
-        assert scaling["pool_start_s"][name][0] == 0.0 < scaling["pool_start_s"][name][1]
+    # symbolic runs its workers as threads (no pool to start); the loop's modes on a pool of processes
+    assert scaling["pool_start_s"]["symbolic"] == [0.0, 0.0]
+    assert scaling["pool_start_s"]["hybrid-uniform"][0] == 0.0 < scaling["pool_start_s"]["hybrid-uniform"][1]
 
 
 def test_forked_workers_get_slices_of_the_shared_puzzles_and_the_same_answers():
@@ -149,16 +152,65 @@ def test_forked_workers_get_slices_of_the_shared_puzzles_and_the_same_answers():
     sudoku = domains.get("sudoku")
     instances = [sudoku.parse(p) for p in collection_lines("forum_hardest:test", limit=40)]
     config = BenchConfig(max_nodes=20_000, workers=2)
-    alone = _run("symbolic", sudoku, instances, BenchConfig(max_nodes=20_000), False)
+    alone = _run("hybrid-uniform", sudoku, instances, BenchConfig(max_nodes=20_000), False)
     with puzzles_for_forks(instances), started_pool(2) as (pool, _):
         assert shared_puzzles(instances) and not shared_puzzles(list(instances))
         pieces = _pieces(instances, 2, pool)
         assert all(isinstance(p, slice) for p in pieces) and pieces[-1].stop == len(instances)
         assert all(isinstance(p, list) for p in _pieces(list(instances), 2, pool))  # not the shared ones
-        shared = _run("symbolic", sudoku, instances, config, False, pool)
+        shared = _run("hybrid-uniform", sudoku, instances, config, False, pool)
     assert not shared_puzzles(instances)  # closed again
-    key = [(o.status, o.nodes, o.values.tolist()) for o in alone]
-    assert [(o.status, o.nodes, o.values.tolist()) for o in shared] == key
+    # the uniform policy draws per piece, so nodes may differ; the (unique) answers may not
+    key = [(o.status, o.values.tolist()) for o in alone]
+    assert [(o.status, o.values.tolist()) for o in shared] == key
+
+
+def test_thread_map_keeps_order_and_stops_taking_items_after_an_error():
+    assert thread_map(lambda x: x * x, list(range(40)), threads=3) == [x * x for x in range(40)]
+    assert thread_map(abs, [], threads=2) == []
+    started = threading.active_count()
+    names = thread_map(lambda _: threading.current_thread().name, [0, 1, 2], threads=1)
+    assert names == [threading.current_thread().name] * 3 and threading.active_count() == started
+    taken = []
+
+    def fails_on_two(x: int) -> int:
+        taken.append(x)
+        if x == 2:
+            raise ValueError("two")
+        return x
+
+    with pytest.raises(ValueError, match="two"):
+        thread_map(fails_on_two, list(range(100)), threads=1)
+    assert taken == [0, 1, 2]  # nothing taken after the error
+
+
+def test_symbolic_batches_with_workers_use_threads_not_processes(monkeypatch):
+    from hybrid_hrm import parallel
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a process pool was started")
+
+    lines = collection_lines("forum_hardest:test", limit=80) + ["1..." * 4, "12"]
+    one = hh.solve_batch(lines, workers=1, errors="keep", unique=True)
+    monkeypatch.setattr(parallel, "OrderedPool", no_pool)
+    two = hh.solve_batch(lines, workers=2, errors="keep", unique=True)
+    assert two.status.tolist() == one.status.tolist() and two.nodes.tolist() == one.nodes.tolist()
+    assert two.values.tolist() == one.values.tolist() and sorted(two.errors) == [81]
+    assert (two.seconds[:80] > 0).all() and two.solutions() == one.solutions()
+
+
+def test_symbolic_batches_of_a_domain_without_the_compiled_search_still_use_processes(monkeypatch):
+    from hybrid_hrm import batch
+
+    nqueens = domains.get("nqueens")
+    instances = [nqueens.empty(n) for n in (4, 5, 6, 7, 8)] * 30
+    one = hh.solve_batch(instances, "nqueens", workers=1)
+    calls = []
+    monkeypatch.setattr(batch, "map_ordered", lambda fn, items, workers: calls.append(workers) or
+                        map_ordered(fn, items, workers))
+    two = hh.solve_batch(instances, "nqueens", workers=2)
+    assert calls == [2]
+    assert two.status.tolist() == one.status.tolist() and two.values.tolist() == one.values.tolist()
 
 
 def test_forked_workers_run_the_network_after_the_parent_did():
