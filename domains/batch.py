@@ -126,7 +126,7 @@ def group_puzzles(domain: Domain, puzzles: Puzzles) -> tuple[list[ShapeBatch], d
     for group in by_shape.values():
         index = np.array([i for i, _ in group], dtype=np.int64)
         instances = [inst for _, inst in group]
-        givens = np.stack([inst.givens for inst in instances]).astype(np.int64)
-        candidates = np.stack([inst.candidates for inst in instances]).astype(bool)
+        givens = np.stack([inst.givens for inst in instances], dtype=np.int64, casting="same_kind")
+        candidates = np.stack([inst.candidates for inst in instances], dtype=bool, casting="unsafe")
         batches.append(ShapeBatch(instances[0], index, givens, candidates, instances))
     return batches, errors

@@ -32,6 +32,7 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from .batch_kernels import pack_masks
 from .errors import ConfigError, InvalidPuzzleError
 
 #: Value of a variable with no value yet in an assignment array.
@@ -255,13 +256,10 @@ def candidate_mask_array(candidates: np.ndarray) -> np.ndarray:
     >>> candidate_mask_array(np.array([[[True, False, True], [False, True, False]]])).tolist()
     [[5, 2]]
     """
-    cand = np.asarray(candidates, dtype=bool)
-    if cand.shape[-1] > 62:
-        raise ValueError(f"bitmasks of one int64 hold at most 62 values, got {cand.shape[-1]}")
-    packed = np.packbits(cand, axis=-1, bitorder="little")  # [..., V, ceil(K / 8)] bytes
-    words = np.zeros((*packed.shape[:-1], 8), dtype=np.uint8)
-    words[..., : packed.shape[-1]] = packed
-    return words.view("<u8")[..., 0].astype(np.int64)
+    cand = np.ascontiguousarray(candidates, dtype=bool)
+    if cand.ndim < 1 or cand.shape[-1] > 62:
+        raise ValueError(f"bitmasks of one int64 hold at most 62 values, got shape {cand.shape}")
+    return pack_masks(cand.reshape(-1, cand.shape[-1])).reshape(cand.shape[:-1])  # compiled
 
 
 def candidates_to_masks(candidates: np.ndarray) -> list[int]:

