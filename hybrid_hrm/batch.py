@@ -43,23 +43,21 @@ import numpy as np
 import domains as domain_registry
 from domains.base import Domain, Instance
 from domains.batch import Puzzles, ShapeBatch, group_puzzles
-from solvers.alldiff import AllDifferentLayer
 from solvers.base import Budget
-from solvers.batch import STATUSES, search_many
-from solvers.errors import ConfigError, InvalidPuzzleError, SoundnessError, Status
+from solvers.batch import STATUSES
+from solvers.errors import ConfigError, InvalidPuzzleError, Status
 
 from .batch_hybrid import check_mode, solve_shape_in_mode
+from .batch_symbolic import STATUS_CODE, compiled_layer, solve_shape
 from .modes import Guide, Mode, get_mode
-from .parallel import chunks, forks, map_ordered, resolve_workers, thread_map
+from .parallel import chunks, forks, map_ordered, resolve_workers
 from .result import SolvedBy, SolveResult, SolveStats, unsolved_result, verified_result
-from .symbolic import solve_symbolic
 
 if TYPE_CHECKING:
     from .bridge import HybridSolver
 
 #: The status code of a puzzle that did not parse (the others index :data:`solvers.batch.STATUSES`).
 INVALID = -1
-_CODE = {status: code for code, status in enumerate(STATUSES)}
 
 
 @dataclass
@@ -96,7 +94,7 @@ class BatchResult:
     @property
     def solved(self) -> np.ndarray:
         """``[B]``: the status is ``solved``."""
-        return self.status == _CODE[Status.SOLVED]
+        return self.status == STATUS_CODE[Status.SOLVED]
 
     def status_of(self, i: int) -> Status | None:
         """Puzzle ``i``'s status (``None``: it did not parse; see ``errors[i]``)."""
@@ -127,7 +125,7 @@ class BatchResult:
     def solutions(self) -> list[str | None]:
         """Each answer as the domain writes it, ``None`` where there is none."""
         domain = self._domain()
-        answered = self.solved | (self.status == _CODE[Status.MULTIPLE_SOLUTIONS])
+        answered = self.solved | (self.status == STATUS_CODE[Status.MULTIPLE_SOLUTIONS])
         out: list[str | None] = [None] * len(self)
         for batch in self.batches:
             V = batch.template.num_variables
@@ -248,7 +246,7 @@ def solve_batch(
     start = time.perf_counter()
     dom = domain_registry.get(domain) if isinstance(domain, str) else domain
     grouped = group_puzzles(dom, puzzles) if workers > 1 and mode.guide is Guide.NONE else None
-    if grouped is not None and all(_compiled_layer(dom, batch) is not None for batch in grouped[0]):
+    if grouped is not None and all(compiled_layer(dom, batch) is not None for batch in grouped[0]):
         found = _solve_grouped(dom, *grouped, len(puzzles), budget, unique, mode, None, workers, start)
     elif workers > 1 and len(puzzles) > 1:
         pieces = chunks(puzzles, 4 * workers, minimum=64)
@@ -338,7 +336,7 @@ def _solve_grouped(
     policies: dict = {}  # one policy a shape, whatever form (texts, instances) its puzzles came in
     for batch in batches:
         if mode.guide is Guide.NONE:
-            s, v, k, t = _solve_shape(dom, batch, budget or Budget(), 2 if unique else 1, threads)
+            s, v, k, t = solve_shape(dom, batch, budget or Budget(), 2 if unique else 1, threads)
         else:
             s, v, k, t, built = solve_shape_in_mode(solver, mode, dom, batch, budget or Budget(), unique, policies)
             made.update({int(batch.index[j]): r for j, r in built.items()})
@@ -350,55 +348,3 @@ def _solve_grouped(
         result.stats.seconds = float(seconds[i])
     return BatchResult(dom.name, status, values, nodes, seconds, batches, errors, mode.name, solver_domain=dom,
                        made=made)
-
-
-def _compiled_layer(domain: Domain, batch: ShapeBatch) -> AllDifferentLayer | None:
-    """The layer of ``batch`` when the compiled batch search takes it (all different, at most 62 values)."""
-    layer = domain.layer(batch.template)
-    return layer if isinstance(layer, AllDifferentLayer) and layer.batch_arrays is not None else None
-
-
-def _solve_shape(
-    domain: Domain, batch: ShapeBatch, budget: Budget, max_solutions: int, threads: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(status, values, nodes, seconds)`` of one shape's puzzles, every answer verified; the compiled
-    search (which releases the GIL) on pieces of the batch taken by ``threads`` threads."""
-    layer = _compiled_layer(domain, batch)
-    if layer is None:
-        return _solve_one_by_one(domain, batch, budget, max_solutions)
-    if threads <= 1 or len(batch) <= 1:
-        return _search_verified(domain, layer, batch, budget, max_solutions)
-    rows = [slice(r.start, r.stop) for r in chunks(range(len(batch)), 8 * threads, minimum=16)]
-    parts = thread_map(lambda r: _search_verified(domain, layer, batch.part(r), budget, max_solutions), rows, threads)
-    return tuple(np.concatenate(arrays) for arrays in zip(*parts))  # type: ignore[return-value]
-
-
-def _search_verified(
-    domain: Domain, layer: AllDifferentLayer, batch: ShapeBatch, budget: Budget, max_solutions: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The compiled search on ``batch``, and its answers verified (compiled too)."""
-    found = search_many(layer, batch.roots(), budget, max_solutions=max_solutions)
-    solved = found.solved
-    if solved.any():
-        candidates = batch.candidate_array()[solved]
-        ok = domain.verify_batch(batch.template, found.values[solved], candidates)
-        if not ok.all():
-            raise SoundnessError("internal error: an answer of the batched search failed the verifier")
-    return found.status, found.values, found.nodes, found.seconds
-
-
-def _solve_one_by_one(
-    domain: Domain, batch: ShapeBatch, budget: Budget, max_solutions: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_solve_shape` for a layer without a batched search: ``mode="symbolic"`` a puzzle at a time
-    (:func:`~hybrid_hrm.symbolic.solve_symbolic`, which verifies every answer)."""
-    b, V = len(batch), batch.template.num_variables
-    status, values = np.empty(b, dtype=np.int8), np.full((b, V), -1, dtype=np.int64)
-    nodes, seconds = np.zeros(b, dtype=np.int64), np.zeros(b)
-    for j in range(b):
-        start = time.perf_counter()
-        found = solve_symbolic(domain, batch.instance(domain, j), budget, unique=max_solutions > 1)
-        if found.values is not None:
-            values[j] = found.values
-        status[j], nodes[j], seconds[j] = _CODE[found.status], found.stats.search_nodes, time.perf_counter() - start
-    return status, values, nodes, seconds

@@ -69,7 +69,8 @@ def test_hybrid_uniform_solves_hard_9x9_and_reports_rejections(sudoku):
 
 
 def test_backed_out_subgoals_are_refuted_soundly(sudoku):
-    solver = HybridSolver("sudoku", config=BridgeConfig(min_confidence=0.0, subgoals_per_cycle=10, max_cycles=6))
+    solver = HybridSolver("sudoku", config=BridgeConfig(min_confidence=0.0, subgoals_per_cycle=10, max_cycles=6,
+                                                     probe_nodes=0))
     r = solver.solve(HARD, mode="hybrid-uniform")
     assert r.status is Status.SOLVED and sudoku.verify(sudoku.parse(HARD), r.values).valid
     assert r.stats.backed_out > 0
