@@ -45,7 +45,7 @@ class BridgeConfig:
     """Knobs of the loop (budgets per puzzle come with each ``solve`` call)."""
 
     #: Defaults tuned on validation puzzles (forum_hardest:train, never trained on): 2 cycles,
-    #: and a 256-node probe (below).
+    #: and the probe below.
     max_cycles: int = 2
     subgoals_per_cycle: int = 4
     #: Proposals below this proposal-head confidence are dropped. 0 (the default)
@@ -59,10 +59,10 @@ class BridgeConfig:
     seed: int = 0
     #: Nodes of plain search tried before the network (0: none). On a CPU one forward pass
     #: costs as much as hundreds of compiled search nodes, so puzzles a short search settles
-    #: never pay for it. Measured on 300 validation puzzles (2026-12-01): with 32 nodes 86% of
-    #: them reach the network and the median is 22x the symbolic layer's; with 256, 15% and
-    #: 1.0x, at 150.9 mean nodes against 149.5 (symbolic 166.5).
-    probe_nodes: int = 256
+    #: should not pay for it. The default is the smallest probe that keeps the median time within
+    #: 2x the symbolic layer's on 300 validation puzzles (2026-12-01): 32 and 64 nodes gave 21x
+    #: (86% and 72% of the puzzles reached the network), 128 gave 1.08x (44% reached it).
+    probe_nodes: int = 128
     #: Trajectories per puzzle, side by side in one network batch; the verifier picks
     #: (:mod:`hybrid_hrm.breadth`).  1: the plain loop.  The settings below diversify
     #: trajectories 1.. (trajectory 0 is always the plain loop on the puzzle itself).
