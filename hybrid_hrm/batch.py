@@ -245,6 +245,8 @@ def solve_batch(
     workers = resolve_workers(workers)
     start = time.perf_counter()
     dom = domain_registry.get(domain) if isinstance(domain, str) else domain
+    # The symbolic mode with workers: threads where every shape has the compiled search (the common case);
+    # otherwise processes, which parse their pieces again (their solving outweighs it: one puzzle at a time).
     grouped = group_puzzles(dom, puzzles) if workers > 1 and mode.guide is Guide.NONE else None
     if grouped is not None and all(compiled_layer(dom, batch) is not None for batch in grouped[0]):
         found = _solve_grouped(dom, *grouped, len(puzzles), budget, unique, mode, None, workers, start)

@@ -277,24 +277,34 @@ def _search_one(
     max_solutions: int, max_nodes: int, deadline: int, keep: int,
     states: np.ndarray, frame_var: Ints, frame_pos: Ints, queue: Ints, dirty: Ints, solutions: np.ndarray,
 ) -> tuple[int, int, int, int, np.ndarray]:
-    """One search on the caller's buffers (``queue``: ``uint32 [V + 1]``, ``dirty``: ``int64`` one a group).
+    """One search on the caller's buffers (``states``: ``[V + 2, V]``, ``queue``: ``uint32 [V + 1]``,
+    ``dirty``: ``int64`` one a group).
 
+    The node being worked on lives in one row (``states[V + 1]``, taken once):
+    each child is copied into it element by element and, once consistent,
+    saved as ``states[depth]``, so the loop makes no array view per node
+    (each view costs reference counts: 1.06x to 1.12x faster without them, alternating runs).
     The first ``keep`` solutions go into ``solutions`` (grown by doubling).
     Returns ``(status, nodes, backtracks, solutions kept, solutions)``.
     """
+    V, U = root.size, dirty.size
+    work = states[V + 1]
     nodes = backtracks = found = depth = 0
-    states[0] = root
-    n_queue = _queue_decided(states[0], queue)
+    for v in range(V):
+        work[v] = root[v]
+    n_queue = _queue_decided(work, queue)
     if n_queue < 0:
         return UNSOLVABLE, 0, 0, 0, solutions
     dirty[:] = g.full  # the root is no fixpoint: every exact group is looked at once
-    if not _propagate(states[0], queue, n_queue, g, dirty):
+    if not _propagate(work, queue, n_queue, g, dirty):
         return UNSOLVABLE, 0, 0, 0, solutions
-    while True:
-        var = _choose(states[depth], tie_score, top_score)
+    for v in range(V):
+        states[0, v] = work[v]
+    while True:  # here work == states[depth], a consistent node
+        var = _choose(work, tie_score, top_score)
         if var < 0:
             if found < keep:
-                solutions = _record(solutions, found, states[depth])
+                solutions = _record(solutions, found, work)
             found += 1
             if found >= max_solutions:
                 status = MULTIPLE_SOLUTIONS if max_solutions > 1 else SOLVED
@@ -304,8 +314,16 @@ def _search_one(
             depth += 1
         advanced = False
         while depth > 0:  # advance to the next consistent child, backtracking as needed
-            parent, var = states[depth - 1], frame_var[depth - 1]
-            value, frame_pos[depth - 1] = _next_value(parent[var], value_rank[var], frame_pos[depth - 1])
+            var = frame_var[depth - 1]
+            mask = states[depth - 1, var]
+            value, pos = -1, frame_pos[depth - 1]
+            while pos < value_rank.shape[1]:  # the next value of var's order still a candidate
+                k = value_rank[var, pos]
+                pos += 1
+                if (mask >> k) & 1:
+                    value = k
+                    break
+            frame_pos[depth - 1] = pos
             if value < 0:
                 depth -= 1
                 backtracks += 1
@@ -313,15 +331,18 @@ def _search_one(
             if (max_nodes >= 0 and nodes >= max_nodes) or (deadline >= 0 and _monotonic_ns() > deadline):
                 return BUDGET_EXHAUSTED, nodes, backtracks, min(found, keep), solutions
             nodes += 1
-            child = states[depth]
-            child[:] = parent
+            for v in range(V):
+                work[v] = states[depth - 1, v]
             bit = 1 << value
-            child[var] = bit
-            dirty[:] = 0  # the parent was a fixpoint: only the values that left var's groups are new
+            work[var] = bit
+            for u in range(U):
+                dirty[u] = 0  # the parent was a fixpoint: only the values that left var's groups are new
             for j in range(g.var_start[var], g.var_start[var + _ONE]):
-                dirty[g.var_groups[j]] = parent[var] ^ bit
+                dirty[g.var_groups[j]] = mask ^ bit
             queue[0] = np.uint32(var)
-            if _propagate(child, queue, 1, g, dirty):
+            if _propagate(work, queue, 1, g, dirty):
+                for v in range(V):
+                    states[depth, v] = work[v]
                 advanced = True
                 break
         if not advanced:
@@ -331,7 +352,8 @@ def _search_one(
 @njit(cache=True)
 def search_buffers(V: int, U: int) -> tuple[np.ndarray, Ints, Ints, Ints, Ints]:
     """The work buffers of :func:`_search_one` for ``V`` variables and ``U`` groups."""
-    states = np.empty((V + 1, V), np.int64)  # states[d]: the node at depth d (a path decides <= V variables)
+    # states[d]: the node at depth d (a path decides <= V variables); states[V + 1]: the node being worked on
+    states = np.empty((V + 2, V), np.int64)
     frame_var, frame_pos = np.empty(V + 1, np.int64), np.empty(V + 1, np.int64)
     return states, frame_var, frame_pos, np.empty(V + 1, np.uint32), np.empty(U, np.int64)
 
