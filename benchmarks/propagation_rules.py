@@ -193,7 +193,9 @@ def search_with(roots, g, num_values, rule, rows, flat):
     states = np.empty((V + 1, V), np.int64)
     frame_var, frame_pos = np.empty(V + 1, np.int64), np.empty(V + 1, np.int64)
     queue, dirty = np.empty(V + 1, np.uint32), np.empty(g.exact.size, np.int64)
-    rank, ties = np.arange(num_values), np.zeros(V)
+    rank, ties = np.empty((V, num_values), np.int64), np.zeros(V)
+    for v in range(V):
+        rank[v] = np.arange(num_values)
     scratch, solutions = np.empty(V, np.int64), np.empty((1, V), np.int64)
     for b in range(B):
         t0 = _now()
@@ -216,7 +218,7 @@ def search_with(roots, g, num_values, rule, rows, flat):
             advanced = False
             while depth > 0:
                 parent, var = states[depth - 1], frame_var[depth - 1]
-                value, frame_pos[depth - 1] = _next_value(parent[var], rank, frame_pos[depth - 1])
+                value, frame_pos[depth - 1] = _next_value(parent[var], rank, var, frame_pos[depth - 1])
                 if value < 0:
                     depth -= 1
                     continue

@@ -44,11 +44,11 @@ import domains as domain_registry
 from domains.base import Domain, Instance
 from domains.batch import Puzzles, ShapeBatch, group_puzzles
 from solvers.base import Budget
-from solvers.batch import STATUSES
+from solvers.batch import STATUS_CODE, STATUSES
 from solvers.errors import ConfigError, InvalidPuzzleError, Status
 
 from .batch_hybrid import check_mode, solve_shape_in_mode
-from .batch_symbolic import STATUS_CODE, compiled_layer, solve_shape
+from .batch_symbolic import compiled_layer, solve_shape
 from .modes import Guide, Mode, get_mode
 from .parallel import chunks, forks, map_ordered, resolve_workers
 from .result import SolvedBy, SolveResult, SolveStats, unsolved_result, verified_result

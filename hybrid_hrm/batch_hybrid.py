@@ -27,7 +27,7 @@ import numpy as np
 from domains.base import Domain
 from domains.batch import ShapeBatch
 from solvers.base import Budget
-from solvers.batch import STATUSES
+from solvers.batch import STATUS_CODE
 from solvers.errors import ConfigError, Status
 
 from .front import Settled, compiled_layer, front, runs_of, verified
@@ -38,8 +38,7 @@ from .result import SolveResult
 if TYPE_CHECKING:
     from .bridge import HybridSolver
 
-_CODE = {status: code for code, status in enumerate(STATUSES)}
-_UNSOLVABLE = _CODE[Status.UNSOLVABLE]
+_UNSOLVABLE = STATUS_CODE[Status.UNSOLVABLE]
 
 
 def check_mode(mode: Mode) -> None:
@@ -82,7 +81,7 @@ def solve_shape_in_mode(
             refuted = (found.settled == Settled.PROBE_EXHAUSTED) | (found.settled == Settled.CONTRADICTION)
             done = refuted | (valid & (not unique))
             status[rows[refuted]] = _UNSOLVABLE
-            status[rows[valid]] = _CODE[Status.SOLVED]
+            status[rows[valid]] = STATUS_CODE[Status.SOLVED]
             values[rows[valid]] = found.values[valid]
             nodes[rows], seconds[rows] = found.nodes, found.seconds
             rest = np.flatnonzero(~done)
@@ -92,7 +91,7 @@ def solve_shape_in_mode(
                 for j, result in zip(rows[rest].tolist(), solver.continue_runs(runs, policy, budget, unique, mode)):
                     made[j] = result
     for j, result in made.items():
-        status[j], nodes[j], seconds[j] = _CODE[result.status], result.stats.search_nodes, result.stats.seconds
+        status[j], nodes[j], seconds[j] = STATUS_CODE[result.status], result.stats.search_nodes, result.stats.seconds
         values[j] = -1 if result.values is None else result.values
     return status, values, nodes, seconds, made
 

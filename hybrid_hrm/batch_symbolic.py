@@ -29,14 +29,11 @@ from domains.base import Domain
 from domains.batch import ShapeBatch
 from solvers.alldiff import AllDifferentLayer
 from solvers.base import Budget
-from solvers.batch import STATUSES, search_many
+from solvers.batch import STATUS_CODE, search_many
 from solvers.errors import SoundnessError
 
 from .parallel import chunks, thread_map
 from .symbolic import solve_symbolic
-
-#: Each status's code in the arrays (its index in :data:`solvers.batch.STATUSES`).
-STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 
 
 def compiled_layer(domain: Domain, batch: ShapeBatch) -> AllDifferentLayer | None:
@@ -77,7 +74,7 @@ def _search_verified(
 def _solve_one_by_one(
     domain: Domain, batch: ShapeBatch, budget: Budget, max_solutions: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_solve_shape` for a layer without a batched search: ``mode="symbolic"`` a puzzle at a time
+    """:func:`solve_shape` for a layer without a batched search: ``mode="symbolic"`` a puzzle at a time
     (:func:`~hybrid_hrm.symbolic.solve_symbolic`, which verifies every answer)."""
     b, V = len(batch), batch.template.num_variables
     status, values = np.empty(b, dtype=np.int8), np.full((b, V), -1, dtype=np.int64)

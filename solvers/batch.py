@@ -32,6 +32,8 @@ from .search import Guidance
 
 #: The kernels' status codes, as :class:`Status` (``STATUSES[code]``).
 STATUSES = tuple(Status(name) for name in kernels.STATUS_NAMES)
+#: Each status's code in the arrays (its index in :data:`STATUSES`).
+STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 _INT64_MAX = 2**63 - 1
 
 

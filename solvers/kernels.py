@@ -240,13 +240,14 @@ def _choose(masks: Masks, tie_score: np.ndarray, top_score: float) -> int:
 
 
 @njit(cache=True)
-def _next_value(mask: int, ranks: Ints, start: int) -> tuple[int, int]:
-    """The first value of ``ranks[start:]`` still in ``mask`` and the position after it (``-1``: none left)."""
-    for pos in range(start, ranks.size):
-        k = ranks[pos]
+def _next_value(mask: int, value_rank: np.ndarray, var: int, start: int) -> tuple[int, int]:
+    """The first value of ``value_rank[var, start:]`` still in ``mask`` and the position after it (``-1``: none
+    left); indexed in place, so no row view is made."""
+    for pos in range(start, value_rank.shape[1]):
+        k = value_rank[var, pos]
         if (mask >> k) & 1:
             return k, pos + 1
-    return -1, ranks.size
+    return -1, value_rank.shape[1]
 
 
 @njit(cache=True)
@@ -316,14 +317,7 @@ def _search_one(
         while depth > 0:  # advance to the next consistent child, backtracking as needed
             var = frame_var[depth - 1]
             mask = states[depth - 1, var]
-            value, pos = -1, frame_pos[depth - 1]
-            while pos < value_rank.shape[1]:  # the next value of var's order still a candidate
-                k = value_rank[var, pos]
-                pos += 1
-                if (mask >> k) & 1:
-                    value = k
-                    break
-            frame_pos[depth - 1] = pos
+            value, frame_pos[depth - 1] = _next_value(mask, value_rank, var, frame_pos[depth - 1])
             if value < 0:
                 depth -= 1
                 backtracks += 1
