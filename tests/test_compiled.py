@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 
 from domains.collections import collection_lines
 from domains.sudoku import sudoku_layer
@@ -416,3 +417,15 @@ def test_candidate_bitmasks_hold_exactly_the_candidates(rows, variables, values,
         assert int(masks[index]) == sum(1 << k for k in range(values) if cand[index][k])
     with pytest.raises(ValueError):
         candidate_mask_array(np.zeros((1, 63), bool))
+
+
+@njit
+def _bit_helpers(m: int) -> tuple[int, int]:
+    return kernels._popcount(m), kernels._bit_index(m)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=2**62 - 1))
+def test_the_cpu_bit_helpers_agree_with_python(m):
+    """The candidate count and the decided value come from the CPU's ``ctpop`` and ``ctlz``."""
+    assert _bit_helpers(m) == (bin(m).count("1"), m.bit_length() - 1)
