@@ -192,8 +192,8 @@ def _start_one(loop: HybridLoop, instance: Instance, budget: Budget, probe: bool
 def _run_from_front(loop: HybridLoop, instance: Instance, layer: AllDifferentLayer, found: Front, j: int,
                     settled: Settled) -> Run:
     """The run :meth:`HybridLoop.start` and ``probe`` would have left (its answer, if any, verified)."""
-    masks = found.roots[j].tolist()
-    run = Run(instance, layer, masks, list(masks), new_trace(loop.domain, instance), SolveStats())
+    masks = found.roots[j].copy()
+    run = Run(instance, layer, masks, masks.copy(), new_trace(loop.domain, instance), SolveStats())
     if settled is Settled.PROPAGATION:
         loop.solved_by_propagation(run, found.values[j])
     elif settled is not Settled.OPEN or found.nodes[j]:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from domains.base import Domain, Instance
-from solvers.base import Budget, SymbolicLayer, mask_counts, masks_to_candidates
+from solvers.base import Budget, SymbolicLayer, mask_array, mask_counts, masks_to_candidates
 from solvers.errors import Status
 from solvers.search import search as plain_search
 
@@ -59,15 +59,17 @@ if TYPE_CHECKING:
 
 @dataclass(eq=False)
 class Run:
-    """Loop state of one instance: its candidates (bitmasks), commits, trace and counters."""
+    """Loop state of one instance: its candidates (a :func:`~solvers.base.mask_array`), commits, trace and
+    counters.  The masks are one array (``int64`` up to 62 values), so that copying them for a commit,
+    counting candidates and propagating (in place, compiled for all-different layers) need no Python loop."""
 
     instance: Instance
     layer: SymbolicLayer  # the instance's own layer (structure may differ per instance)
-    masks: list[int]
-    root: list[int]  # candidates at the root: the givens propagated, plus refutations proven there
+    masks: np.ndarray
+    root: np.ndarray  # candidates at the root: the givens propagated, plus refutations proven there
     trace: Trace
     stats: SolveStats
-    trail: list[tuple[list[int], int, int]] = field(default_factory=list)  # (masks before, variable, value)
+    trail: list[tuple[np.ndarray, int, int]] = field(default_factory=list)  # (masks before, variable, value)
     status: Status | None = None
     values: np.ndarray | None = None
     reason: str = ""
@@ -83,7 +85,7 @@ class Run:
 
     @property
     def decided(self) -> int:
-        return sum(1 for m in self.masks if m and not m & (m - 1))
+        return int((mask_counts(self.masks)[0] == 1).sum())
 
 
 @dataclass(frozen=True)
@@ -127,15 +129,15 @@ class HybridLoop:
     def start(self, instance: Instance) -> Run:
         """Check and propagate the givens; a run already decided gets its status."""
         layer = self.domain.layer(instance)
-        masks = layer.masks(instance.candidates)
+        masks = mask_array(instance.candidates)
         run = Run(instance, layer, masks, masks, new_trace(self.domain, instance), SolveStats())
         givens = self.domain.verify(instance, instance.givens)
         if not givens.consistent:
             run.status, run.reason = Status.UNSOLVABLE, f"contradictory givens: {givens.violations[0].reason}"
-        elif not layer.propagate(run.masks):
+        elif not layer.propagate_array(run.masks):
             run.status, run.reason = Status.UNSOLVABLE, "propagation of the givens reached a contradiction"
         else:
-            run.root = list(run.masks)
+            run.root = run.masks.copy()
             self._check_complete(run)
             if run.status is Status.SOLVED:
                 self.solved_by_propagation(run, run.values)
@@ -148,7 +150,7 @@ class HybridLoop:
         limit = self.config.probe_nodes
         if budget.max_nodes is not None:
             limit = min(limit, budget.max_nodes)
-        result = plain_search(run.layer, run.root, Budget(max_nodes=limit, max_seconds=budget.max_seconds))
+        result = plain_search(run.layer, run.root.tolist(), Budget(max_nodes=limit, max_seconds=budget.max_seconds))
         self.probed(run, result.status, result.values, result.nodes)
 
     @staticmethod
@@ -234,13 +236,13 @@ class HybridLoop:
             if run.root[v] & bit:
                 run.root[v] &= ~bit
                 # touched=None: ``touched`` names decided variables only (the layer's contract)
-                if not run.root[v] or not run.layer.propagate(run.root, None):
+                if not run.root[v] or not run.layer.propagate_array(run.root, None):
                     run.status, run.reason = Status.UNSOLVABLE, "every value was refuted: no solution"
                     run.trace.halt_reason = run.reason
                     return
             if run.masks[v] & bit:
                 run.masks[v] &= ~bit
-                if not run.masks[v] or not run.layer.propagate(run.masks, None):
+                if not run.masks[v] or not run.layer.propagate_array(run.masks, None):
                     self.backtrack(run)
                     if run.status is not None:
                         return
@@ -321,9 +323,9 @@ class HybridLoop:
             run.stats.search_nodes += 1
             if run.group is not None:
                 run.group.nodes += 1
-            run.trail.append((list(run.masks), v, k))
+            run.trail.append((run.masks.copy(), v, k))
             run.masks[v] = 1 << k
-            if layer.propagate(run.masks, (v,)):
+            if layer.propagate_array(run.masks, (v,)):
                 done.accepted.append((v, k))
                 continue
             done.contradicted.append((v, k))
@@ -336,7 +338,7 @@ class HybridLoop:
     def reject_reason(self, run: Run, v: int, k: int) -> str:
         """Why ``v=k`` is not allowed: the violated constraint, or propagation."""
         layer = run.layer
-        values = np.array([m.bit_length() - 1 if m and not m & (m - 1) else -1 for m in run.masks])
+        values = mask_counts(run.masks)[1]
         values[v] = k
         reason = layer.explain_conflict(values, v)
         if reason:
@@ -355,10 +357,10 @@ class HybridLoop:
             masks, v, k = run.trail.pop()
             backed.append((v, k))
             masks[v] &= ~(1 << k)  # refuted under the commits still standing
-            if masks[v] and run.layer.propagate(masks, None):
+            if masks[v] and run.layer.propagate_array(masks, None):
                 run.masks = masks
                 if not run.trail:
-                    run.root = list(masks)  # a proven refutation at the root
+                    run.root = masks.copy()  # a proven refutation at the root
                     if run.group is not None:
                         run.group.share(run, v, k)
                 return backed
@@ -368,8 +370,8 @@ class HybridLoop:
         return backed
 
     def _check_complete(self, run: Run) -> None:
-        if all(m and not m & (m - 1) for m in run.masks):
-            values = np.array([m.bit_length() - 1 for m in run.masks])
+        counts, values = mask_counts(run.masks)
+        if (counts == 1).all():
             if self.domain.verify(run.instance, values).valid:
                 run.status, run.values = Status.SOLVED, values
 

@@ -156,6 +156,21 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
         masks[:] = state.tolist()
         return bool(ok)
 
+    def propagate_array(self, masks: np.ndarray, touched: Sequence[int] | None = None) -> bool:
+        """:meth:`propagate` on an ``int64`` :func:`~solvers.base.mask_array` in place: the compiled
+        kernel works on the array itself, with no copy to or from Python integers.
+
+        >>> layer = AllDifferentLayer([[0, 1, 2]], 3)
+        >>> masks = np.array([0b011, 0b011, 0b111])
+        >>> layer.propagate_array(masks), masks.tolist()
+        (True, [3, 3, 4])
+        """
+        if self._arrays is None or masks.dtype != np.int64:
+            return super().propagate_array(masks, touched)
+        if touched is None:
+            return bool(kernels.propagate(masks, _NO_VARIABLES, True, self._arrays))
+        return bool(kernels.propagate(masks, np.asarray(touched, dtype=np.int64).reshape(-1), False, self._arrays))
+
     def _propagate_wide(self, masks: list[int]) -> bool:
         """:meth:`propagate` for ``K > 62`` (masks as Python integers): the batched rules on one instance."""
         V, K = self.num_variables, self.num_values

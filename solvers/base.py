@@ -32,7 +32,7 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from .batch_kernels import pack_masks
+from .batch_kernels import count_masks, pack_masks
 from .errors import ConfigError, InvalidPuzzleError
 
 #: Value of a variable with no value yet in an assignment array.
@@ -153,6 +153,9 @@ class SymbolicLayer(Propagator, Protocol):
     def masks(self, candidates: np.ndarray) -> list[int]:
         """Bitmask form of one ``[V, K]`` candidate array."""
 
+    def propagate_array(self, masks: np.ndarray, touched: Sequence[int] | None = None) -> bool:
+        """:meth:`propagate` in place on a :func:`mask_array` (the loop's form of the masks)."""
+
     def candidates(self, masks: Sequence[int]) -> np.ndarray:
         """``[V, K]`` candidate array of a list of bitmasks."""
 
@@ -203,6 +206,14 @@ class LayerDefaults(abc.ABC):
 
     def masks(self, candidates: np.ndarray) -> list[int]:
         return candidates_to_masks(candidates)
+
+    def propagate_array(self, masks: np.ndarray, touched: Sequence[int] | None = None) -> bool:
+        """:meth:`propagate` on a copy of ``masks`` as Python integers, written back (a layer whose
+        propagation works on arrays overrides it and skips the copies)."""
+        state = masks.tolist()
+        ok = self.propagate(state, touched)
+        masks[:] = state
+        return ok
 
     def candidates(self, masks: Sequence[int]) -> np.ndarray:
         return masks_to_candidates(masks, self.num_values)
@@ -275,29 +286,38 @@ def candidates_to_masks(candidates: np.ndarray) -> list[int]:
     return [int(x) for x in (cand.astype(np.int64) @ weights)]
 
 
-#: Set bits of every byte value (a popcount that works on every numpy version).
-_BYTE_POPCOUNT = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
-
-
 def mask_counts(masks: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """``(counts [V], values [V])`` of candidate bitmasks: how many candidates each variable has, and its
-    value where exactly one is left (``-1`` elsewhere); vectorized where the masks fit an ``int64``.
+    value where exactly one is left (``-1`` elsewhere); compiled where the masks fit an ``int64``.
 
     >>> counts, values = mask_counts([0b101, 0b010, 0])
     >>> counts.tolist(), values.tolist()
     ([2, 1, 0], [-1, 1, -1])
     """
     try:
-        arr = np.array(masks, dtype=np.int64)
+        arr = np.ascontiguousarray(masks, dtype=np.int64)  # no copy of an int64 mask array
     except OverflowError:  # beyond 62 values: exact Python integers
         counts = np.array([m.bit_count() for m in masks], dtype=np.int64)
         values = np.array([m.bit_length() - 1 if c == 1 else -1 for m, c in zip(masks, counts)], dtype=np.int64)
         return counts, values
-    counts = _BYTE_POPCOUNT[arr.view(np.uint8)].reshape(arr.size, 8).sum(-1)
-    single = counts == 1
-    values = np.full(arr.size, -1, dtype=np.int64)
-    values[single] = _BYTE_POPCOUNT[(arr[single] - 1).view(np.uint8)].reshape(-1, 8).sum(-1)
-    return counts, values
+    return count_masks(arr.reshape(-1))  # compiled
+
+
+def mask_array(candidates: np.ndarray) -> np.ndarray:
+    """``[V, K]`` boolean candidates -> the masks as one array: ``int64`` up to 62 values, Python
+    integers (``object``) beyond; the hybrid loop's form (copied, counted and decided without a Python loop).
+
+    >>> mask_array(np.array([[True, False, True], [False, True, False]]))
+    array([5, 2])
+    >>> mask_array(np.ones((1, 70), dtype=bool))[0] == 2**70 - 1
+    True
+    """
+    cand = np.asarray(candidates, dtype=bool)
+    if cand.shape[-1] <= 62:
+        return candidate_mask_array(cand)
+    out = np.empty(cand.shape[0], dtype=object)
+    out[:] = candidates_to_masks(cand)
+    return out
 
 
 def masks_to_candidates(masks: Sequence[int], num_values: int) -> np.ndarray:
@@ -320,11 +340,7 @@ def masks_to_values(masks: Sequence[int]) -> np.ndarray:
     >>> masks_to_values([4, 3, 1]).tolist()
     [2, -1, 0]
     """
-    out = np.full(len(masks), UNASSIGNED, dtype=np.int64)
-    for i, m in enumerate(masks):
-        if m and not m & (m - 1):
-            out[i] = m.bit_length() - 1
-    return out
+    return mask_counts(masks)[1]  # -1 (UNASSIGNED) where a variable is not decided
 
 
 def values_to_candidates(values: np.ndarray, num_values: int) -> np.ndarray:

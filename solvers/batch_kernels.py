@@ -37,7 +37,9 @@ from .kernels import (  # noqa: F401 (unsigned: re-exported)
     NO_LIMIT,
     SOLVED,
     GroupArrays,
+    _bit_index,
     _check_search_inputs,
+    _ctpop,
     _monotonic_ns,
     _propagate,
     _queue_decided,
@@ -192,3 +194,17 @@ def pack_masks(candidates: np.ndarray) -> np.ndarray:
                 m |= 1 << k
         masks[i] = m
     return masks
+
+
+@njit(cache=True, nogil=True)
+def count_masks(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(counts [N], values [N])`` of ``int64`` bitmasks: how many bits each has (the CPU's popcount), and
+    the one value where exactly one is set (``-1`` elsewhere).  (Byte tables in numpy took 10x as long.)"""
+    n = masks.size
+    counts, values = np.empty(n, np.int64), np.full(n, -1, np.int64)
+    for i in range(n):
+        c = _ctpop(masks[i])
+        counts[i] = c
+        if c == 1:
+            values[i] = _bit_index(masks[i])
+    return counts, values

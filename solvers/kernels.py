@@ -105,12 +105,6 @@ def _ctlz(typingctx, m):
 
 
 @njit(cache=True, inline="always")
-def _popcount(m: int) -> int:
-    """How many bits of ``m`` are set."""
-    return _ctpop(m)
-
-
-@njit(cache=True, inline="always")
 def _bit_index(m: int) -> int:
     """Index of the highest set bit (``bit_length - 1``); ``-1`` for 0."""
     return 63 - _ctlz(m)
@@ -245,7 +239,7 @@ def _choose(masks: Masks, tie_score: np.ndarray, top_score: float) -> int:
     for v in range(masks.size):
         m = masks[v]
         if m & (m - 1):
-            c = _popcount(m)
+            c = _ctpop(m)
             if c < best_count or (c == best_count and tie_score[v] > best_score):
                 best, best_count, best_score = v, c, tie_score[v]
                 if c == 2 and best_score == top_score:

@@ -421,7 +421,7 @@ def test_candidate_bitmasks_hold_exactly_the_candidates(rows, variables, values,
 
 @njit
 def _bit_helpers(m: int) -> tuple[int, int]:
-    return kernels._popcount(m), kernels._bit_index(m)
+    return kernels._ctpop(m), kernels._bit_index(m)
 
 
 @settings(max_examples=200, deadline=None)

@@ -36,7 +36,7 @@ def _mixed(sudoku, limit: int = 120) -> list:
 
 def _state(run) -> tuple:
     values = None if run.values is None else run.values.tolist()
-    return (run.status, run.reason, run.masks, run.root, values, run.stats.search_nodes,
+    return (run.status, run.reason, run.masks.tolist(), run.root.tolist(), values, run.stats.search_nodes,
             run.stats.solved_by, run.trace.halt_reason)
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from domains.collections import collection_lines
 from domains.sudoku import sudoku_layer
 from solvers import Budget, Status, search
-from solvers.base import candidates_to_masks, masks_to_candidates
+from solvers.base import LayerDefaults, candidates_to_masks, mask_array, mask_counts, masks_to_candidates
 from solvers.errors import ConfigError
 from tests.conftest import HARD
 
@@ -128,3 +128,37 @@ def test_value_order_callback_is_used_and_cannot_break_soundness(sudoku):
 def test_invalid_budgets_are_typed_errors(bad):
     with pytest.raises(ConfigError):
         Budget(**bad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), keep=st.floats(0.0, 0.6))
+def test_propagating_the_mask_array_in_place_is_propagating_the_list(sudoku, generated9, seed, keep):
+    """The loop's form (an int64 array, propagated in place by the compiled kernel) and the list form
+    reach the same fixpoint and the same verdict; the default path (through Python integers) too."""
+    rng = np.random.default_rng(seed)
+    solution = generated9[seed % len(generated9)].solution
+    givens = _random_givens(solution, rng, keep)
+    givens[rng.integers(81)] = rng.integers(9)  # sometimes a contradiction
+    inst = sudoku.with_givens(sudoku.empty(9), givens)
+    layer = sudoku.layer(inst)
+    masks, array = candidates_to_masks(inst.candidates), mask_array(inst.candidates)
+    assert array.dtype == np.int64 and array.tolist() == masks
+    ok = layer.propagate(masks)
+    assert layer.propagate_array(array) == ok
+    default = mask_array(inst.candidates)
+    assert LayerDefaults.propagate_array(layer, default) == ok
+    if ok:
+        assert array.tolist() == masks == default.tolist()
+        counts, values = mask_counts(array)
+        assert counts.tolist() == [bin(m).count("1") for m in masks]
+        assert values.tolist() == [m.bit_length() - 1 if bin(m).count("1") == 1 else -1 for m in masks]
+
+
+def test_masks_beyond_62_values_are_python_integers():
+    cand = np.zeros((3, 70), dtype=bool)
+    cand[0, [0, 69]] = cand[1, 64] = cand[2, :] = True
+    masks = mask_array(cand)
+    assert masks.dtype == object and masks.tolist() == [1 | 1 << 69, 1 << 64, 2**70 - 1]
+    counts, values = mask_counts(masks)
+    assert counts.tolist() == [2, 1, 70] and values.tolist() == [-1, 64, -1]
+    assert np.array_equal(masks_to_candidates(masks, 70), cand)
