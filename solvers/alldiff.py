@@ -73,6 +73,11 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
     variable_names, value_names, group_names:
         Words used in the reasons of violations (``"r4c7"``, ``"5"``,
         ``"row 4"``); indices are used when omitted.
+    intersections:
+        Whether :meth:`propagate` from everything (``touched=None``: a root,
+        a refutation) adds pointing and claiming where two groups of ``K``
+        variables meet in two or more (a Sudoku's boxes and lines); the
+        search's other nodes use singles alone (see :mod:`solvers.propagation`).
 
     ``masks``, ``candidates``, ``prune`` and ``check_subgoal`` are
     :class:`~solvers.base.LayerDefaults`'; ``prune_with_status``,
@@ -94,6 +99,7 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
         variable_names: Sequence[str] | None = None,
         value_names: Sequence[str] | None = None,
         group_names: Sequence[str] | None = None,
+        intersections: bool = True,
     ) -> None:
         self._groups = [tuple(int(v) for v in g) for g in groups]
         self.num_values = int(num_values)
@@ -120,7 +126,7 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
             peer_matrix[v, list(ps)] = 1.0
         self._peer_matrix = peer_matrix  # [V, V]
         # Flat arrays of the compiled kernels (one int64 bitmask per variable: at most 62 values).
-        self._arrays = kernels.group_arrays(self.groups, V, K) if K <= kernels.MAX_VALUES else None
+        self._arrays = kernels.group_arrays(self.groups, V, K, intersections) if K <= kernels.MAX_VALUES else None
 
     @property
     def groups(self) -> list[tuple[int, ...]]:

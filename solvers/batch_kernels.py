@@ -32,7 +32,6 @@ import numpy as np
 from numba import njit
 
 from .kernels import (  # noqa: F401 (unsigned: re-exported)
-    _ONE,
     MULTIPLE_SOLUTIONS,
     NO_LIMIT,
     SOLVED,
@@ -41,12 +40,11 @@ from .kernels import (  # noqa: F401 (unsigned: re-exported)
     _check_search_inputs,
     _ctpop,
     _monotonic_ns,
-    _propagate,
-    _queue_decided,
     _search_one,
     search_buffers,
     unsigned,
 )
+from .propagation import _ONE, _propagate_full, _queue_decided
 
 T = TypeVar("T")
 
@@ -121,7 +119,7 @@ def propagate_many(roots: np.ndarray, g: GroupArrays) -> tuple[np.ndarray, np.nd
             ok[b] = False
             continue
         dirty[:] = g.full
-        ok[b] = _propagate(masks[b], queue, n_queue, g, dirty)
+        ok[b] = _propagate_full(masks[b], queue, n_queue, g, dirty)
     return masks, ok
 
 

@@ -1,4 +1,4 @@
-"""Compiled (numba) kernels of all-different propagation and depth-first search.
+"""Compiled (numba) kernels of all-different propagation and depth-first search (the rules: :mod:`solvers.propagation`).
 
 The symbolic core at compiled speed: :class:`~solvers.alldiff.AllDifferentLayer`
 hands these functions flat integer arrays, one ``int64`` bitmask per
@@ -9,10 +9,12 @@ pure-Python versions returned, node for node:
 * :func:`propagate` -- naked and hidden singles to a fixpoint, ``False`` on
   a contradiction (a variable without a candidate, a value without a place
   in a group of exactly ``K`` variables, two values forced into one variable);
+  from every variable (``all_vars``), intersections too (pointing and claiming);
 * :func:`search` -- the complete depth-first search of
   :func:`solvers.search.search` with an explicit stack: variables by fewest
   candidates (ties to the highest ``tie_score``), values in ``value_rank``
-  order, the node budget and the deadline checked before every node.  Its
+  order, the node budget and the deadline checked before every node;
+  singles and intersections at the root, singles at every other node.  Its
   loop, :func:`_search_one`, is also the one :mod:`solvers.batch_kernels` runs.
 
 The index arrays are ``uint32`` (an index that cannot be negative needs no
@@ -45,6 +47,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from .csr import MAX_VALUES, GroupArrays, group_arrays, unsigned  # noqa: F401 (group_arrays, unsigned: re-exported)
+from .propagation import _ONE, Ints, Masks, _propagate, _propagate_full, _queue_decided, _singles
 
 #: Status codes :func:`search` returns, and their names (:class:`solvers.errors.Status` values).
 SOLVED, MULTIPLE_SOLUTIONS, UNSOLVABLE, BUDGET_EXHAUSTED = 0, 1, 2, 3
@@ -52,10 +55,6 @@ STATUS_NAMES = ("solved", "multiple_solutions", "unsolvable", "budget_exhausted"
 #: "No limit" for the node budget and the time limit of :func:`search`.
 NO_LIMIT = -1
 _CLOCK_ID = time.CLOCK_MONOTONIC  # the clock of time.perf_counter on Linux and macOS
-#: Array kinds of the kernels' signatures: ``int64`` bitmasks ``[V]``, indices.
-Masks = Ints = np.ndarray
-#: ``1`` as the index arrays' type: ``x + _ONE`` stays unsigned (signed indices cost a wrap-around check each).
-_ONE = np.uint32(1)
 
 
 # --------------------------------------------------------------- bit helpers
@@ -112,106 +111,16 @@ def _bit_index(m: int) -> int:
 
 # ---------------------------------------------------------------- propagation
 @njit(cache=True)
-def _eliminate(masks: Masks, queue: Ints, n_queue: int, g: GroupArrays, dirty: Ints) -> int:
-    """Drain the queue of decided variables, removing each one's value from its peers.
-
-    Every value removed from a variable is marked in ``dirty`` for each of its groups.
-    Returns 0, or -1 on a contradiction (a variable without a candidate).
-    """
-    while n_queue:
-        n_queue -= 1
-        v = queue[n_queue]
-        bit = masks[v]
-        for i in range(g.peer_start[v], g.peer_start[v + _ONE]):
-            p = g.peers[i]
-            m = masks[p]
-            if m & bit:
-                m ^= bit
-                if m == 0:
-                    return -1
-                masks[p] = m
-                for j in range(g.var_start[p], g.var_start[p + _ONE]):
-                    dirty[g.var_groups[j]] |= bit
-                queue[n_queue] = p
-                n_queue += (m & (m - 1)) == 0  # queued when decided (branch-free)
-    return 0
-
-
-@njit(cache=True)
-def _hidden(masks: Masks, queue: Ints, g: GroupArrays, dirty: Ints) -> int:
-    """Hidden singles among the values that left each exact group; how many variables were decided, -1 on contradiction.
-
-    A value can newly have one place in a group only if it left some
-    variable of that group, so ``dirty[u]`` (a bitmask) bounds the values to place.
-    """
-    n_queue = 0
-    for u in range(np.uint32(0), np.uint32(g.exact.size)):
-        removed = dirty[u]
-        if removed == 0 or not g.exact[u]:
-            continue
-        dirty[u] = 0
-        once = twice = fixed = 0
-        for i in range(g.group_start[u], g.group_start[u + _ONE]):
-            m = masks[g.group_vars[i]]
-            twice |= once & m
-            once |= m
-            fixed |= m * ((m & (m - 1)) == 0)  # the decided variables' values (branch-free)
-        if once != g.full:
-            return -1
-        hidden = once & ~twice & ~fixed
-        if hidden & removed == 0:  # every hidden single placed before (or left alone, see below) is still so
-            continue
-        for i in range(g.group_start[u], g.group_start[u + _ONE]):
-            v = g.group_vars[i]
-            m = masks[v]
-            h = m & hidden
-            if h and h != m:  # a variable all of whose values are hidden is left to the search
-                if h & (h - 1):
-                    return -1
-                masks[v] = h
-                for j in range(g.var_start[v], g.var_start[v + _ONE]):
-                    dirty[g.var_groups[j]] |= m ^ h
-                queue[n_queue] = v
-                n_queue += 1
-    return n_queue
-
-
-@njit(cache=True)
-def _propagate(masks: Masks, queue: Ints, n_queue: int, g: GroupArrays, dirty: Ints) -> bool:
-    """Naked and hidden singles to a fixpoint from the queued variables and the ``dirty`` values (caller's buffers:
-    ``queue`` ``uint32 [V + n_queue]``, ``dirty`` ``int64`` one value mask per group)."""
-    while True:
-        if _eliminate(masks, queue, n_queue, g, dirty) < 0:
-            return False
-        n_queue = _hidden(masks, queue, g, dirty)
-        if n_queue < 0:
-            return False
-        if n_queue == 0:
-            return True
-
-
-@njit(cache=True)
-def _queue_decided(masks: Masks, queue: Ints) -> int:
-    """Queue the decided variables of ``masks``; how many, or -1 if a variable has no candidate."""
-    n_queue = 0
-    for v in range(masks.size):
-        m = masks[v]
-        if m == 0:
-            return -1
-        if m & (m - 1) == 0:
-            queue[n_queue] = np.uint32(v)
-            n_queue += 1
-    return n_queue
-
-
-@njit(cache=True)
 def propagate(masks: Masks, touched: Ints, all_vars: bool, g: GroupArrays) -> bool:
     """Naked and hidden singles on ``masks`` (``int64 [V]``) in place to a fixpoint; ``False`` on contradiction.
 
     ``touched``: the variables decided since the last fixpoint, looked at
     first; ``all_vars=True`` starts from every decided variable instead
-    (and checks for empty masks first).  Every exact group is looked at
-    once either way (the masks need not have been a fixpoint).
+    (and checks for empty masks first), and runs the intersections of
+    ``g`` with the singles to a joint fixpoint: that is the propagation of
+    a root or of anything else that changed, where the stronger rule pays.
+    Every exact group is looked at once either way (the masks need not
+    have been a fixpoint).
     """
     if masks.size != g.var_start.size - 1:
         raise ValueError("one mask per variable of the layer expected")
@@ -228,6 +137,8 @@ def propagate(masks: Masks, touched: Ints, all_vars: bool, g: GroupArrays) -> bo
         for i in range(n_queue):
             queue[i] = np.uint32(touched[i])
     dirty = np.full(g.exact.size, g.full, np.int64)
+    if all_vars:
+        return _propagate_full(masks, queue, n_queue, g, dirty)
     return _propagate(masks, queue, n_queue, g, dirty)
 
 
@@ -298,6 +209,8 @@ def _search_one(
     """
     V, U = root.size, dirty.size
     work = states[V + 1]
+    peers, peer_start, var_groups, var_start = g.peers, g.peer_start, g.var_groups, g.var_start
+    group_vars, group_start, exact, full = g.group_vars, g.group_start, g.exact, g.full
     nodes = backtracks = found = depth = 0
     for v in range(V):
         work[v] = root[v]
@@ -305,7 +218,7 @@ def _search_one(
     if n_queue < 0:
         return UNSOLVABLE, 0, 0, 0, solutions
     dirty[:] = g.full  # the root is no fixpoint: every exact group is looked at once
-    if not _propagate(work, queue, n_queue, g, dirty):
+    if not _propagate_full(work, queue, n_queue, g, dirty):
         return UNSOLVABLE, 0, 0, 0, solutions
     for v in range(V):
         states[0, v] = work[v]
@@ -339,10 +252,11 @@ def _search_one(
             work[var] = bit
             for u in range(U):
                 dirty[u] = 0  # the parent was a fixpoint: only the values that left var's groups are new
-            for j in range(g.var_start[var], g.var_start[var + _ONE]):
-                dirty[g.var_groups[j]] = mask ^ bit
+            for j in range(var_start[var], var_start[var + _ONE]):
+                dirty[var_groups[j]] = mask ^ bit
             queue[0] = np.uint32(var)
-            if _propagate(work, queue, 1, g, dirty):
+            if _singles(work, queue, 1, peers, peer_start, var_groups, var_start, group_vars, group_start, exact, full,
+                        dirty):
                 for v in range(V):
                     states[depth, v] = work[v]
                 advanced = True
