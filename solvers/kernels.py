@@ -174,7 +174,9 @@ def _record(solutions: np.ndarray, count: int, masks: Masks) -> np.ndarray:
     """Append the decided ``masks`` as values to ``solutions`` (grown by doubling); the array back."""
     if count == solutions.shape[0]:
         grown = np.empty((2 * count, solutions.shape[1]), np.int64)
-        grown[:count] = solutions
+        for i in range(count):  # element by element: a slice assignment compiles numba's shape-error
+            for v in range(solutions.shape[1]):  # formatting, 3.4 s of the first call's compilation
+                grown[i, v] = solutions[i, v]
         solutions = grown
     for v in range(masks.size):
         solutions[count, v] = _bit_index(masks[v])
