@@ -129,7 +129,7 @@ class HybridLoop:
     def start(self, instance: Instance) -> Run:
         """Check and propagate the givens; a run already decided gets its status."""
         layer = self.domain.layer(instance)
-        masks = mask_array(instance.candidates)
+        masks = mask_array(layer.masks(instance.candidates))
         run = Run(instance, layer, masks, masks, new_trace(self.domain, instance), SolveStats())
         givens = self.domain.verify(instance, instance.givens)
         if not givens.consistent:

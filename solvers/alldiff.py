@@ -1,14 +1,15 @@
 """Propagation for all-different groups (Sudoku rows, columns, boxes, ...).
 
-Two implementations of the same sound rules, one for each caller:
+Two implementations of sound rules, one for each caller:
 
 * :meth:`AllDifferentLayer.prune_with_status` (and so ``prune``) works on
   a whole batch of candidate arrays ``[B, V, K]`` with numpy matrix
   products (training and the bridge prune hundreds of instances at once,
-  no Python loop per cell);
+  no Python loop per cell): the singles;
 * :meth:`AllDifferentLayer.propagate` works on one instance in bitmask form
-  with incremental updates, compiled (:mod:`solvers.kernels`: the search
-  calls it at every node, where a numpy call's fixed cost would dominate);
+  with incremental updates, compiled (:mod:`solvers.propagation`: the search
+  calls it at every node, where a numpy call's fixed cost would dominate):
+  the singles, and from everything (``touched=None``) the intersections too (a stronger fixpoint);
   :meth:`AllDifferentLayer.compiled_search` runs the whole search of
   :func:`solvers.search.search` compiled, node for node the same.
 
@@ -17,6 +18,9 @@ Rules, applied to a fixpoint:
 * naked single: a variable with one candidate removes it from its peers;
 * hidden single: in a group of exactly ``K`` variables (every value must
   appear), a value that fits only one variable is that variable's value;
+* intersection (pointing and claiming; ``propagate`` from everything only):
+  where two exact groups meet in two or more variables, a value whose
+  places in one of them all lie in the meeting leaves the other's rest;
 * contradiction: a variable with no candidate, a value with no place in an
   exact group, or two values forced into one variable.
 
@@ -77,7 +81,7 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
         Whether :meth:`propagate` from everything (``touched=None``: a root,
         a refutation) adds pointing and claiming where two groups of ``K``
         variables meet in two or more (a Sudoku's boxes and lines); the
-        search's other nodes use singles alone (see :mod:`solvers.propagation`).
+        search's other nodes use singles alone (see :mod:`solvers.propagation`); so do layers of > 62 values.
 
     ``masks``, ``candidates``, ``prune`` and ``check_subgoal`` are
     :class:`~solvers.base.LayerDefaults`'; ``prune_with_status``,
@@ -140,9 +144,11 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
 
     # ------------------------------------------------------------------ search
     def propagate(self, masks: list[int], touched: Sequence[int] | None = None) -> bool:
-        """Propagate singles in place on bitmasks; ``False`` on contradiction.
+        """Propagate in place on bitmasks; ``False`` on contradiction.
 
-        ``touched``: variables decided since the last fixpoint (``None``: all).
+        ``touched``: variables decided since the last fixpoint, propagated by
+        singles; ``None``: everything may have changed, so singles and
+        intersections (see the class's ``intersections``).
         The work is :func:`solvers.kernels.propagate` (compiled); the list
         is copied into an ``int64`` array and back.  Layers of more than 62
         values (beyond one ``int64``) propagate with :meth:`prune_with_status`.

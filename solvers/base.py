@@ -32,7 +32,7 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from .batch_kernels import count_masks, pack_masks
+from .batch_kernels import bit_counts, pack_masks
 from .errors import ConfigError, InvalidPuzzleError
 
 #: Value of a variable with no value yet in an assignment array.
@@ -209,7 +209,21 @@ class LayerDefaults(abc.ABC):
 
     def propagate_array(self, masks: np.ndarray, touched: Sequence[int] | None = None) -> bool:
         """:meth:`propagate` on a copy of ``masks`` as Python integers, written back (a layer whose
-        propagation works on arrays overrides it and skips the copies)."""
+        propagation works on arrays overrides it and skips the copies).
+
+        >>> class Different(LayerDefaults):  # two variables, two values, all different
+        ...     num_variables, num_values = 2, 2
+        ...     def propagate(self, masks, touched=None):
+        ...         for v in (0, 1):
+        ...             if masks[v] in (1, 2):
+        ...                 masks[1 - v] &= ~masks[v]
+        ...         return all(masks)
+        ...     def verify(self, values, candidates=None):
+        ...         return Verdict.ok(complete=True)
+        >>> masks = mask_array([0b01, 0b11])
+        >>> Different().propagate_array(masks), masks.tolist()
+        (True, [1, 2])
+        """
         state = masks.tolist()
         ok = self.propagate(state, touched)
         masks[:] = state
@@ -300,24 +314,24 @@ def mask_counts(masks: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         counts = np.array([m.bit_count() for m in masks], dtype=np.int64)
         values = np.array([m.bit_length() - 1 if c == 1 else -1 for m, c in zip(masks, counts)], dtype=np.int64)
         return counts, values
-    return count_masks(arr.reshape(-1))  # compiled
+    return bit_counts(arr.reshape(-1))  # compiled
 
 
-def mask_array(candidates: np.ndarray) -> np.ndarray:
-    """``[V, K]`` boolean candidates -> the masks as one array: ``int64`` up to 62 values, Python
-    integers (``object``) beyond; the hybrid loop's form (copied, counted and decided without a Python loop).
+def mask_array(masks: Sequence[int]) -> np.ndarray:
+    """Bitmasks (:meth:`SymbolicLayer.masks`) as one array: ``int64`` while they fit, Python integers
+    (``object``) beyond 62 values; the hybrid loop's form (copied, counted and decided without a Python loop).
 
-    >>> mask_array(np.array([[True, False, True], [False, True, False]]))
+    >>> mask_array([5, 2])
     array([5, 2])
-    >>> mask_array(np.ones((1, 70), dtype=bool))[0] == 2**70 - 1
-    True
+    >>> mask_array([2**70 - 1]).dtype
+    dtype('O')
     """
-    cand = np.asarray(candidates, dtype=bool)
-    if cand.shape[-1] <= 62:
-        return candidate_mask_array(cand)
-    out = np.empty(cand.shape[0], dtype=object)
-    out[:] = candidates_to_masks(cand)
-    return out
+    try:
+        return np.array(masks, dtype=np.int64)
+    except OverflowError:  # beyond 62 values: exact Python integers
+        out = np.empty(len(masks), dtype=object)
+        out[:] = list(masks)
+        return out
 
 
 def masks_to_candidates(masks: Sequence[int], num_values: int) -> np.ndarray:

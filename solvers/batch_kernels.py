@@ -195,9 +195,14 @@ def pack_masks(candidates: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def count_masks(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bit_counts(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(counts [N], values [N])`` of ``int64`` bitmasks: how many bits each has (the CPU's popcount), and
-    the one value where exactly one is set (``-1`` elsewhere).  (Byte tables in numpy took 10x as long.)"""
+    the one value where exactly one is set (``-1`` elsewhere).  (Byte tables in numpy took 10x as long.)
+
+    >>> counts, values = bit_counts(np.array([0b101, 0b010, 0]))
+    >>> counts.tolist(), values.tolist()
+    ([2, 1, 0], [-1, 1, -1])
+    """
     n = masks.size
     counts, values = np.empty(n, np.int64), np.full(n, -1, np.int64)
     for i in range(n):

@@ -112,7 +112,7 @@ def _bit_index(m: int) -> int:
 # ---------------------------------------------------------------- propagation
 @njit(cache=True)
 def propagate(masks: Masks, touched: Ints, all_vars: bool, g: GroupArrays) -> bool:
-    """Naked and hidden singles on ``masks`` (``int64 [V]``) in place to a fixpoint; ``False`` on contradiction.
+    """Propagation of ``masks`` (``int64 [V]``) in place to a fixpoint; ``False`` on contradiction.
 
     ``touched``: the variables decided since the last fixpoint, looked at
     first; ``all_vars=True`` starts from every decided variable instead

@@ -152,6 +152,7 @@ def _queue_decided(masks: Masks, queue: Ints) -> int:
 # ------------------------------------------------------------- intersections
 @njit(cache=True)
 def _or_of(masks: Masks, g: GroupArrays, start: int, stop: int) -> int:
+    """The values still possible somewhere in ``pair_vars[start:stop]`` (the union of their masks)."""
     acc = 0
     for i in range(start, stop):
         acc |= masks[g.pair_vars[i]]

@@ -147,11 +147,11 @@ def test_propagating_the_mask_array_in_place_is_propagating_the_list(sudoku, gen
     givens[rng.integers(81)] = rng.integers(9)  # sometimes a contradiction
     inst = sudoku.with_givens(sudoku.empty(9), givens)
     layer = sudoku.layer(inst)
-    masks, array = candidates_to_masks(inst.candidates), mask_array(inst.candidates)
+    masks, array = candidates_to_masks(inst.candidates), mask_array(candidates_to_masks(inst.candidates))
     assert array.dtype == np.int64 and array.tolist() == masks
     ok = layer.propagate(masks)
     assert layer.propagate_array(array) == ok
-    default = mask_array(inst.candidates)
+    default = mask_array(candidates_to_masks(inst.candidates))
     assert LayerDefaults.propagate_array(layer, default) == ok
     if ok:
         assert array.tolist() == masks == default.tolist()
@@ -163,7 +163,7 @@ def test_propagating_the_mask_array_in_place_is_propagating_the_list(sudoku, gen
 def test_masks_beyond_62_values_are_python_integers():
     cand = np.zeros((3, 70), dtype=bool)
     cand[0, [0, 69]] = cand[1, 64] = cand[2, :] = True
-    masks = mask_array(cand)
+    masks = mask_array(candidates_to_masks(cand))
     assert masks.dtype == object and masks.tolist() == [1 | 1 << 69, 1 << 64, 2**70 - 1]
     counts, values = mask_counts(masks)
     assert counts.tolist() == [2, 1, 70] and values.tolist() == [-1, 64, -1]
