@@ -1,15 +1,17 @@
 """Benchmark: do stronger propagation rules pay in the compiled search?  Nodes and time, in one run.
 
 The compiled search (:mod:`solvers.kernels`) propagates naked and hidden
-singles.  Three stronger rules are measured here, each on top of singles,
-on the same puzzles in the same process (ratios hold on a busy machine):
+singles at every node, and intersections too at the root.  Three stronger
+rules are measured here, each on top of singles, on the same puzzles in the
+same process (ratios hold on a busy machine):
 
 * **pairs**: naked pairs (two variables of a group with the same two
   candidates take them from the group's other variables);
 * **intersections**: pointing and claiming (box-line reduction), generic
   for all-different groups: where two exact groups ``A`` and ``B`` meet in
   two or more variables ``I``, a value whose places in ``A`` all lie in
-  ``I`` leaves ``B`` outside ``I`` (and the other way round);
+  ``I`` leaves ``B`` outside ``I`` (and the other way round); the shipped
+  pass (:func:`solvers.propagation._propagate_full`), here at every node;
 * **probe**: a failed-literal probe at the root (each candidate value of
   each undecided variable tried and propagated; the refuted ones removed,
   to a fixpoint), before the ordinary search.
@@ -44,7 +46,6 @@ from domains.collections import collection_lines  # noqa: E402
 from solvers.alldiff import AllDifferentLayer  # noqa: E402
 from solvers.base import Budget  # noqa: E402
 from solvers.batch import search_many  # noqa: E402
-from solvers.csr import intersection_pairs  # noqa: E402
 from solvers.kernels import (  # noqa: E402
     _ONE,
     SOLVED,
@@ -56,6 +57,7 @@ from solvers.kernels import (  # noqa: E402
     _record,
 )
 from solvers.kernels import monotonic_ns as _now  # noqa: E402
+from solvers.propagation import _propagate_full  # noqa: E402
 
 PLAIN, PAIRS, INTERSECTIONS, PROBE = 0, 1, 2, 3
 RULES = {"singles": PLAIN, "pairs": PAIRS, "intersections": INTERSECTIONS, "probe": PROBE}
@@ -74,32 +76,6 @@ def _remove(masks, v, bits, queue, n_queue):
             queue[n_queue] = np.uint32(v)
             n_queue += 1
     return n_queue
-
-
-@njit(cache=True)
-def _or_of(masks, flat, a, b):
-    acc = 0
-    for i in range(a, b):
-        acc |= masks[flat[i]]
-    return acc
-
-
-@njit(cache=True)
-def _intersection_rule(masks, rows, flat, queue):
-    """Pointing and claiming once over every pair; ``(changed, queue length)`` (-1: a contradiction)."""
-    n_queue, changed = 0, False
-    for p in range(rows.shape[0]):
-        s0, s1, s2, s3 = rows[p, 0], rows[p, 1], rows[p, 2], rows[p, 3]
-        inside, rest_a, rest_b = _or_of(masks, flat, s0, s1), _or_of(masks, flat, s1, s2), _or_of(masks, flat, s2, s3)
-        for lo, hi, bits in ((s2, s3, inside & ~rest_a), (s1, s2, inside & ~rest_b)):
-            if bits:
-                for i in range(lo, hi):
-                    before = masks[flat[i]]
-                    n_queue = _remove(masks, flat[i], bits, queue, n_queue)
-                    if n_queue < 0:
-                        return True, -1
-                    changed |= masks[flat[i]] != before
-    return changed, n_queue
 
 
 @njit(cache=True)
@@ -125,15 +101,15 @@ def _pairs_rule(masks, g, queue):
 
 
 @njit(cache=True)
-def _propagate_with(masks, queue, n_queue, g, dirty, rule, rows, flat):
+def _propagate_with(masks, queue, n_queue, g, dirty, rule):
     """Singles to a fixpoint, then the rule, again while it removes something."""
+    if rule == INTERSECTIONS:  # the shipped pass (solvers.propagation), here at every node
+        return _propagate_full(masks, queue, n_queue, g, dirty)
     while True:
         if not _propagate(masks, queue, n_queue, g, dirty):
             return False
         if rule == PAIRS:
             changed, n_queue = _pairs_rule(masks, g, queue)
-        elif rule == INTERSECTIONS:
-            changed, n_queue = _intersection_rule(masks, rows, flat, queue)
         else:
             return True
         if n_queue < 0:
@@ -175,7 +151,7 @@ def _probe_root(root, g, queue, dirty, scratch):
 
 
 @njit(cache=True)
-def search_with(roots, g, num_values, rule, rows, flat):
+def search_with(roots, g, num_values, rule):
     """The search of :func:`solvers.kernels.search` (default orders, first solution) with ``rule``; per row
     ``(status, nodes, ns)`` and the solutions."""
     B, V = roots.shape
@@ -194,7 +170,7 @@ def search_with(roots, g, num_values, rule, rows, flat):
         nodes, depth, s = 0, 0, UNSOLVABLE
         n_queue = _queue_decided(states[0], queue)
         dirty[:] = g.full
-        ok = n_queue >= 0 and _propagate_with(states[0], queue, n_queue, g, dirty, rule, rows, flat)
+        ok = n_queue >= 0 and _propagate_with(states[0], queue, n_queue, g, dirty, rule)
         if ok and rule == PROBE:
             ok = _probe_root(states[0], g, queue, dirty, scratch)
         while ok:
@@ -222,7 +198,7 @@ def search_with(roots, g, num_values, rule, rows, flat):
                 for j in range(g.var_start[var], g.var_start[var + _ONE]):
                     dirty[g.var_groups[j]] = parent[var] ^ bit
                 queue[0] = np.uint32(var)
-                if _propagate_with(child, queue, 1, g, dirty, rule, rows, flat):
+                if _propagate_with(child, queue, 1, g, dirty, rule):
                     advanced = True
                     break
             if not advanced:
@@ -241,7 +217,6 @@ def main(argv: list[str] | None = None) -> None:
         instances = [sudoku.parse(p) for p in collection_lines(name, limit=args.limit)]
         layer = sudoku.layer(instances[0])
         roots = np.stack([np.array(layer.masks(i.candidates), dtype=np.int64) for i in instances])
-        rows, flat = intersection_pairs(layer.groups, layer.num_values)
         singles_layer = AllDifferentLayer(layer.groups, layer.num_values, intersections=False)
         unlimited = Budget(max_nodes=None, max_seconds=None)
         for shipped in (layer, singles_layer):  # compile, untimed
@@ -259,10 +234,10 @@ def main(argv: list[str] | None = None) -> None:
               f"{reference.nodes.mean():.1f} nodes, {min(times['shipped']):.1f} us a puzzle; with singles alone "
               f"{found.nodes.mean():.1f} nodes, {min(times['singles']):.1f} us")
         for label, rule in RULES.items():
-            search_with(roots[:2], layer.batch_arrays, layer.num_values, rule, rows, flat)  # compile, untimed
+            search_with(roots[:2], layer.batch_arrays, layer.num_values, rule)  # compile, untimed
             best = None
             for _ in range(3):  # the best of three: the machine is shared
-                status, nodes, ns, values = search_with(roots, layer.batch_arrays, layer.num_values, rule, rows, flat)
+                status, nodes, ns, values = search_with(roots, layer.batch_arrays, layer.num_values, rule)
                 best = ns.sum() if best is None else min(best, ns.sum())
             same = (status == SOLVED).all() and (values == reference.values).all()
             print(f"  {label:<14} {nodes.mean():7.1f} nodes   {best / len(instances) / 1e3:7.1f} us a puzzle   "
