@@ -41,13 +41,39 @@ class ShapeBatch:
     than their givens say (instances parsed one by one); ``None`` means
     exactly the givens.  ``instances``: the parsed instances when there
     are any (else :meth:`instance` builds one from the givens, on demand).
+    A batch of instances may leave its arrays unbuilt (``givens=None``):
+    they are stacked from the instances on first use, so the pieces that
+    threads take (:meth:`part`) stack their own rows, each in its thread.
     """
 
     template: Instance
     index: np.ndarray
-    givens: np.ndarray
-    candidates: np.ndarray | None = None
+    _givens: np.ndarray | None
+    _candidates: np.ndarray | None = None
     instances: list[Instance] | None = None
+
+    def __post_init__(self) -> None:
+        if self._givens is None and self.instances is None:
+            raise ValueError("a batch needs its givens or its instances")
+
+    @property
+    def givens(self) -> np.ndarray:
+        """``[b, V]`` value indices, ``-1`` where free."""
+        if self._givens is None:
+            self._stack()
+        return self._givens  # type: ignore[return-value]
+
+    @property
+    def candidates(self) -> np.ndarray | None:
+        """``[b, V, K]`` booleans where they say less than the givens, else ``None``."""
+        if self._givens is None:
+            self._stack()
+        return self._candidates
+
+    def _stack(self) -> None:
+        instances = self.instances or []
+        self._givens = np.stack([inst.givens for inst in instances], dtype=np.int64, casting="same_kind")
+        self._candidates = np.stack([inst.candidates for inst in instances], dtype=bool, casting="unsafe")
 
     def __len__(self) -> int:
         return int(self.index.size)
@@ -79,9 +105,11 @@ class ShapeBatch:
         >>> batches[0].part(slice(1, 3)).index.tolist()
         [1, 2]
         """
+        if self._givens is None:  # not stacked yet: the part stacks its own rows
+            return ShapeBatch(self.template, self.index[rows], None, None, self.instances[rows])  # type: ignore[index]
         return ShapeBatch(
-            self.template, self.index[rows], self.givens[rows],
-            None if self.candidates is None else self.candidates[rows],
+            self.template, self.index[rows], self._givens[rows],
+            None if self._candidates is None else self._candidates[rows],
             None if self.instances is None else self.instances[rows],
         )
 
@@ -126,7 +154,5 @@ def group_puzzles(domain: Domain, puzzles: Puzzles) -> tuple[list[ShapeBatch], d
     for group in by_shape.values():
         index = np.array([i for i, _ in group], dtype=np.int64)
         instances = [inst for _, inst in group]
-        givens = np.stack([inst.givens for inst in instances], dtype=np.int64, casting="same_kind")
-        candidates = np.stack([inst.candidates for inst in instances], dtype=bool, casting="unsafe")
-        batches.append(ShapeBatch(instances[0], index, givens, candidates, instances))
+        batches.append(ShapeBatch(instances[0], index, None, None, instances))  # stacked on first use
     return batches, errors

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
@@ -182,8 +182,7 @@ class BatchResult:
         offsets = np.cumsum([0] + [len(p) for p in parts])
         batches, errors, made = [], {}, {}
         for offset, part in zip(offsets.tolist(), parts):
-            batches += [ShapeBatch(b.template, b.index + offset, b.givens, b.candidates, b.instances)
-                        for b in part.batches]
+            batches += [replace(b, index=b.index + offset) for b in part.batches]  # arrays as they are
             errors.update({i + offset: e for i, e in part.errors.items()})
             made.update({i + offset: r for i, r in part.made.items()})
         values = np.full((int(offsets[-1]), width), -1, dtype=np.int64)

@@ -214,3 +214,20 @@ def test_workers_give_the_same_result_in_the_same_order():
     assert two.solutions() == one.solutions()
     again = pickle.loads(pickle.dumps(two))  # what a worker sends back
     assert again.results()[5].solution == one.results()[5].solution
+
+
+def test_a_batch_of_instances_stacks_its_arrays_on_first_use_and_its_parts_their_own(sudoku):
+    """Instances are stacked lazily, so that each thread's piece stacks its own rows (not one serial
+    stack before the threads start); the arrays are those of stacking everything at once."""
+    instances = [sudoku.parse(p) for p in collection_lines("top1465", limit=40)]
+    instances[3] = sudoku.with_givens(instances[3], instances[3].givens)  # an instance of its own
+    instances[3].candidates[5, :] = False
+    instances[3].candidates[5, 2] = True  # allows less than its givens say
+    (batch,), _ = group_puzzles(sudoku, instances)
+    part = batch.part(slice(2, 9))
+    assert batch._givens is None and part._givens is None  # nothing stacked yet
+    assert np.array_equal(part.candidate_array(), np.stack([i.candidates for i in instances[2:9]]))
+    assert np.array_equal(part.givens, np.stack([i.givens for i in instances[2:9]]))
+    assert batch._givens is None  # the part stacked its own rows only
+    assert np.array_equal(batch.roots()[2:9], part.roots())
+    assert part.roots()[1, 5] == 1 << 2
