@@ -83,10 +83,6 @@ class Run:
     #: Breadth: how this trajectory samples its subgoals (``None``: the top ones).
     sampling: Sampling | None = None
 
-    @property
-    def decided(self) -> int:
-        return int((mask_counts(self.masks)[0] == 1).sum())
-
 
 @dataclass(frozen=True)
 class Proposal:

@@ -161,12 +161,9 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
         if self._arrays is None:
             return self._propagate_wide(masks)
         state = np.array(masks, dtype=np.int64)
-        if touched is None:
-            ok = kernels.propagate(state, _NO_VARIABLES, True, self._arrays)
-        else:
-            ok = kernels.propagate(state, np.array(touched, dtype=np.int64).reshape(-1), False, self._arrays)
+        ok = self.propagate_array(state, touched)
         masks[:] = state.tolist()
-        return bool(ok)
+        return ok
 
     def propagate_array(self, masks: np.ndarray, touched: Sequence[int] | None = None) -> bool:
         """:meth:`propagate` on an ``int64`` :func:`~solvers.base.mask_array` in place: the compiled

@@ -296,8 +296,7 @@ def candidates_to_masks(candidates: np.ndarray) -> list[int]:
     cand = np.asarray(candidates, dtype=bool)
     if cand.shape[-1] > 62:  # beyond int64: exact Python integers
         return [sum(1 << int(k) for k in np.flatnonzero(row)) for row in cand]
-    weights = 1 << np.arange(cand.shape[-1], dtype=np.int64)
-    return [int(x) for x in (cand.astype(np.int64) @ weights)]
+    return candidate_mask_array(cand).tolist()
 
 
 def mask_counts(masks: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
