@@ -12,6 +12,7 @@ from solvers.errors import (  # noqa: F401  (re-exported)  # noqa: F401
     TrainingError,
     UnknownDomainError,
     UnsupportedError,
+    WorkerError,
 )
 
 __all__ = list(_errors.__all__)

@@ -25,16 +25,18 @@ take the pieces one by one, with nothing to start or pickle.
 
 from __future__ import annotations
 
-import collections
+import dataclasses
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
-from solvers.errors import ConfigError
+from solvers.errors import ConfigError, WorkerError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -103,49 +105,181 @@ def share_cores(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
-def _start_worker(initializer: Callable[..., None] | None, initargs: tuple, threads: int) -> None:
+def _serve(conn: Connection, others: list[Connection], initializer: Callable[..., None] | None, initargs: tuple,
+           threads: int) -> None:
+    """A worker's life: ``(fn, item)`` in, ``(True, fn(item))`` or ``(False, error)`` out, until ``None``.
+
+    ``others``: the parent's ends of the workers started before, which a fork inherits; closed, so that
+    each worker sees the end of its pipe when the parent dies.
+    """
+    for other in others:
+        other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     share_cores(threads)
     if initializer is not None:
         initializer(*initargs)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:  # the parent is gone
+            return
+        if task is None:
+            return
+        fn, item = task
+        try:
+            reply: tuple[bool, Any] = (True, fn(item))
+        except Exception as exc:  # the parent raises it, in order
+            reply = (False, exc)
+        _send(conn, reply)
+
+
+def _send(conn: Connection, reply: tuple[bool, Any]) -> None:
+    """Send a reply; an error that does not pickle goes back as its text."""
+    try:
+        conn.send(reply)
+    except Exception as exc:  # unpicklable result or error
+        ok, value = reply
+        conn.send((False, WorkerError(f"a worker's {'result' if ok else 'error'} could not be sent back: "
+                                      f"{type(exc).__name__}: {exc}; {value!r:.200}")))
+
+
+@dataclasses.dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    task: tuple[int, int] | None = None  # (which imap call, which item) it works on
+
+
+class _Items:
+    """An iterator that can tell whether it has another item before giving it."""
+
+    def __init__(self, items: Iterator[tuple[int, Any]]) -> None:
+        self._items = items
+        self._next = next(items, None)
+
+    def empty(self) -> bool:
+        return self._next is None
+
+    def take(self) -> tuple[int, Any]:
+        taken, self._next = self._next, next(self._items, None)
+        return taken  # type: ignore[return-value]
 
 
 class OrderedPool:
     """Worker processes that return results in input order (see the module docstring); each worker's
     torch gets its share of the cores (:func:`share_cores`).
 
-    ``initializer(*initargs)`` runs once in each worker (keep it simple: a
-    failing one makes the pool restart workers forever; build what may
-    fail on the first task instead).
+    Each worker has its own pipe and one item at a time; the next is sent
+    the moment its result arrives, before that result is handed on, so the
+    workers keep busy while the caller writes.  No thread of this process
+    takes part, so a Ctrl-C here can always stop it: the workers are killed
+    (they only compute; this process writes) and the unfinished work dropped.
+    A worker that dies (killed, out of memory) is a :class:`WorkerError`.
+
+    ``initializer(*initargs)`` runs once in each worker (one that fails
+    ends its worker: a :class:`WorkerError` on the first item it was given).
     """
 
     def __init__(self, workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> None:
         if workers < 1:
             raise ConfigError(f"a pool needs at least one worker, got {workers}")
         self.workers = workers
-        self._pool = pool_context().Pool(workers, initializer=_start_worker,
-                                          initargs=(initializer, initargs, threads_per_worker(workers)))
+        context = pool_context()
+        threads = threads_per_worker(workers)
+        self._idle: list[_Worker] = []
+        self._busy: dict[Connection, _Worker] = {}
+        self._calls = 0
+        try:
+            for _ in range(workers):
+                mine, theirs = context.Pipe()
+                others = [worker.conn for worker in self._idle]
+                process = context.Process(target=_serve, args=(theirs, others, initializer, initargs, threads),
+                                          daemon=True)
+                process.start()
+                theirs.close()
+                self._idle.append(_Worker(process, mine))
+        except BaseException:
+            self._kill()
+            raise
 
     def imap(self, fn: Callable[[T], R], items: Iterable[T], window: int | None = None) -> Iterator[R]:
-        """``fn(item)`` for each item, in order, with at most ``window`` (default: 2 a worker) in flight."""
-        window = window or 2 * self.workers
-        pending: collections.deque = collections.deque()
-        for item in items:
-            pending.append(self._pool.apply_async(fn, (item,)))
-            if len(pending) >= window:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+        """``fn(item)`` for each item, in order, with at most ``window`` (default: 2 a worker) taken and not
+        yet handed on (memory stays bounded).  A call left early leaves its replies to be dropped."""
+        self._calls += 1
+        call, window = self._calls, max(window or 2 * self.workers, 1)
+        todo = _Items(enumerate(items))
+        done: dict[int, tuple[bool, Any]] = {}
+        taken = handed = 0
+        while True:
+            taken += self._give_out(fn, todo, call, window - (taken - handed))
+            if handed == taken and todo.empty():
+                return
+            while handed not in done:
+                self._receive(done, call)
+                taken += self._give_out(fn, todo, call, window - (taken - handed))  # busy before handing on
+            ok, value = done.pop(handed)
+            handed += 1
+            if not ok:
+                raise value
+            yield value
+
+    def _give_out(self, fn: Callable[[T], R], todo: "_Items", call: int, room: int) -> int:
+        """Send the next items to idle workers, at most ``room``; how many were sent."""
+        sent = 0
+        while self._idle and sent < room and not todo.empty():
+            index, item = todo.take()
+            worker = self._idle.pop()
+            worker.task = (call, index)
+            worker.conn.send((fn, item))
+            self._busy[worker.conn] = worker
+            sent += 1
+        return sent
+
+    def _receive(self, done: dict[int, tuple[bool, Any]], call: int) -> None:
+        """Wait for at least one busy worker's reply and file it under its item's index (if of this call)."""
+        for conn in wait(list(self._busy)):
+            worker = self._busy.pop(conn)  # type: ignore[arg-type]
+            that_call, index = worker.task  # type: ignore[misc]
+            try:
+                reply = conn.recv()  # type: ignore[union-attr]
+            except EOFError:
+                worker.process.join(1.0)
+                raise WorkerError(f"a worker process died (exit code {worker.process.exitcode}) "
+                                  f"on item {index}") from None
+            if that_call == call:
+                done[index] = reply
+            self._idle.append(worker)
+
+    def _all(self) -> list[_Worker]:
+        return self._idle + list(self._busy.values())
+
+    def _kill(self) -> None:
+        for worker in self._all():
+            if worker.process.is_alive():
+                worker.process.kill()
+        for worker in self._all():
+            worker.process.join()
+            worker.conn.close()
+
+    def _close(self) -> None:
+        """Let every worker finish and leave (busy ones cannot be: the items were all handed on)."""
+        for worker in self._all():
+            try:
+                worker.conn.send(None)
+            except OSError:  # already gone
+                pass
+        for worker in self._all():
+            worker.process.join(5.0)
+        self._kill()  # any that did not leave
 
     def __enter__(self) -> "OrderedPool":
         return self
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
-        if kind is None:
-            self._pool.close()
-        else:  # an error or Ctrl-C: the unfinished work is dropped
-            self._pool.terminate()
-        self._pool.join()
+        if kind is None and not self._busy:
+            self._close()
+        else:  # an error, Ctrl-C, or a loop left early: the unfinished work is dropped
+            self._kill()
 
 
 def map_ordered(

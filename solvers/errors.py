@@ -92,6 +92,10 @@ class TrainingError(HybridHRMError):
     """Training cannot start or go on (unwritable output, empty data, ...)."""
 
 
+class WorkerError(HybridHRMError):
+    """A worker process died (killed, out of memory) or its result could not be sent back."""
+
+
 __all__ = [
     "Status",
     "BudgetExhausted",
@@ -102,5 +106,6 @@ __all__ = [
     "CheckpointError",
     "TrainingError",
     "UnsupportedError",
+    "WorkerError",
     "SoundnessError",
 ]

@@ -7,6 +7,7 @@ machine these tests run on may have one free core or none).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from hybrid_hrm.bench import run_benchmark
 from hybrid_hrm.bench_methods import BenchConfig
 from hybrid_hrm.cli import main
 from hybrid_hrm.parallel import OrderedPool, available_cores, chunks, map_ordered, resolve_workers, thread_map
-from solvers.errors import ConfigError
+from solvers.errors import ConfigError, WorkerError
 from tests.conftest import HARD
 
 
@@ -37,6 +38,46 @@ def test_the_pool_keeps_input_order_and_a_bounded_window():
         assert list(pool.imap(_late_for_small, range(5), window=3)) == [0, 1, 4, 9, 16]
     seen = []
     assert map_ordered(_late_for_small, [3, 1], workers=2, progress=seen.append) == [9, 1] and seen == [9, 1]
+
+
+def _fails_on_three(x: int) -> int:
+    if x == 3:
+        raise ValueError("three")
+    return x
+
+
+def _dies_on_two(x: int) -> int:
+    if x == 2:
+        os._exit(7)
+    return x
+
+
+def test_a_worker_error_comes_in_order_and_the_pool_goes_on():
+    with OrderedPool(2) as pool:
+        got = []
+        with pytest.raises(ValueError, match="three"):
+            for value in pool.imap(_fails_on_three, range(8)):
+                got.append(value)
+        assert got == [0, 1, 2]
+        # The call left early still had items in flight: their replies must not leak into the next call.
+        assert list(pool.imap(_late_for_small, range(5))) == [0, 1, 4, 9, 16]
+
+
+def test_a_worker_that_dies_is_a_typed_error_and_nothing_hangs():
+    start = time.monotonic()
+    with pytest.raises(WorkerError, match="exit code 7"):
+        with OrderedPool(2) as pool:
+            list(pool.imap(_dies_on_two, range(6)))
+    assert time.monotonic() - start < 30
+    assert not any(worker.process.is_alive() for worker in pool._all())
+
+
+def test_leaving_the_pool_on_an_interrupt_kills_the_busy_workers():
+    with pytest.raises(KeyboardInterrupt):
+        with OrderedPool(2) as pool:
+            for _ in pool.imap(time.sleep, [0.0] + [30.0] * 4):
+                raise KeyboardInterrupt
+    assert not any(worker.process.is_alive() for worker in pool._all())
 
 
 def test_worker_counts_and_pieces():
@@ -91,7 +132,9 @@ def test_ctrl_c_with_workers_keeps_every_finished_line_in_order(tmp_path):
     cmd = [sys.executable, "-m", "hybrid_hrm.cli", "solve", "sudoku", "--file", str(f), "--mode", "symbolic",
            "--workers", "2"]
     with open(out_path, "w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, text=True)
+        # Ctrl-C reaches the command even where this test runs with SIGINT ignored (a background job).
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         start = time.monotonic()
         while out_path.stat().st_size == 0 and time.monotonic() - start < 60:
             time.sleep(0.05)
