@@ -43,7 +43,17 @@ from typing import Sequence
 import numpy as np
 
 from . import batch_kernels, kernels
-from .base import UNASSIGNED, Budget, LayerDefaults, Verdict, Violation, candidates_to_masks, masks_to_candidates
+from .base import (
+    UNASSIGNED,
+    Budget,
+    LayerDefaults,
+    Verdict,
+    Violation,
+    candidate_mask_array,
+    candidates_to_masks,
+    masks_to_candidates,
+)
+from .dense import DenseGroups
 from .errors import Status
 from .search import CompiledSearch, Guidance, SearchResult
 
@@ -118,17 +128,7 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
             for v in g:
                 peers[v].update(g)
         self.peers = [tuple(sorted(p - {v})) for v, p in enumerate(peers)]
-        # Dense forms for the batched numpy propagation.
-        membership = np.zeros((len(self.groups), V), dtype=np.float32)
-        for u, g in enumerate(self.groups):
-            membership[u, list(g)] = 1.0
-        self._membership = membership  # [U, V]
-        self._membership_t = np.ascontiguousarray(membership.T)  # [V, U]
-        self._exact = np.array([len(g) == K for g in self.groups])  # [U]
-        peer_matrix = np.zeros((V, V), dtype=np.float32)
-        for v, ps in enumerate(self.peers):
-            peer_matrix[v, list(ps)] = 1.0
-        self._peer_matrix = peer_matrix  # [V, V]
+        self._dense = DenseGroups.of(self.groups, V, K)  # the singles as matrix products, beyond 62 values
         # Flat arrays of the compiled kernels (one int64 bitmask per variable: at most 62 values).
         self._arrays = kernels.group_arrays(self.groups, V, K, intersections) if K <= kernels.MAX_VALUES else None
 
@@ -236,36 +236,24 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
 
         Returns a new array of the same shape.  A contradiction is marked,
         never raised: some variable of that instance has no candidate left
-        (see :meth:`contradictions`).
+        (see :meth:`contradictions`; compiled, none has any).  Up to 62 values it is the search's own
+        full propagation (:func:`solvers.batch_kernels.propagate_many`, with
+        the intersections where the layer has them), so what training prunes
+        is what the loop and the search see; beyond, batched singles in numpy
+        (``max_iterations`` rounds at most).
         """
         cand = np.array(candidates, dtype=bool, copy=True)
         single_instance = cand.ndim == 2
         if single_instance:
             cand = cand[None]
-        member = self._membership
-        peer = self._peer_matrix
-        exact = self._exact[None, :, None]
-        dead = np.zeros(cand.shape[0], dtype=bool)
-        for _ in range(max_iterations):
-            counts = cand.sum(-1)  # [B, V]
-            fixed = (cand & (counts == 1)[..., None]).astype(np.float32)
-            taken = np.matmul(peer, fixed) > 0  # [B, V, K]
-            new = cand & ~taken
-            per_group = np.matmul(member, new.astype(np.float32))  # [B, U, K]
-            dead |= ((per_group == 0) & exact).any((1, 2))
-            unique = ((per_group == 1) & exact).astype(np.float32)  # [B, U, K]
-            forced = (np.matmul(self._membership_t, unique) > 0) & new  # [B, V, K]
-            has_forced = forced.any(-1)
-            dead |= forced.sum(-1).max(-1) > 1
-            new = np.where(has_forced[..., None], forced, new)
-            dead |= ~new.any(-1).all(-1)
-            if np.array_equal(new, cand):
-                break
-            cand = new
-        dead |= ~cand.any(-1).all(-1)
-        if single_instance:
-            return cand[0], dead[:1]
-        return cand, dead
+        if self._arrays is not None and cand.shape[1:] == (self.num_variables, self.num_values):
+            masks, ok = batch_kernels.propagate_many(candidate_mask_array(cand), self._arrays)
+            cand = ((masks[..., None] >> np.arange(self.num_values, dtype=np.int64)) & 1).astype(bool)
+            dead = ~ok | ~cand.any(-1).all(-1)
+            cand[dead] = False  # no solution: no value is left anywhere (the kernel stops at the contradiction)
+            return (cand[0], dead[:1]) if single_instance else (cand, dead)
+        cand, dead = self._dense.prune(cand, max_iterations)
+        return (cand[0], dead[:1]) if single_instance else (cand, dead)
 
     @staticmethod
     def contradictions(candidates: np.ndarray) -> np.ndarray:

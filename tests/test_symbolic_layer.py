@@ -12,6 +12,7 @@ from domains.sudoku import sudoku_layer
 from solvers import Budget, Status, search
 from solvers.alldiff import AllDifferentLayer
 from solvers.base import LayerDefaults, candidates_to_masks, mask_array, mask_counts, masks_to_candidates
+from solvers.dense import DenseGroups
 from solvers.errors import ConfigError
 from tests.conftest import HARD
 
@@ -37,12 +38,16 @@ def test_pruning_never_removes_a_value_of_the_solution(sudoku, generated9, seed,
     assert layer.propagate(masks)
     bitmask_result = masks_to_candidates(masks, 9)
     assert bitmask_result[np.arange(81), solution].all()
-    # the bitmask form adds pointing and claiming to the batched singles: the same fixpoint or a stronger one
-    assert not (bitmask_result & ~pruned[0]).any()
+    # the batched prune is the search's full propagation (singles, pointing and claiming): the same fixpoint
+    assert np.array_equal(bitmask_result, pruned[0])
     singles = AllDifferentLayer(layer.groups, 9, intersections=False)
     masks = candidates_to_masks(inst.candidates)
     assert singles.propagate(masks)
-    assert np.array_equal(masks_to_candidates(masks, 9), pruned[0])  # singles alone: the same fixpoint
+    assert not (bitmask_result & ~masks_to_candidates(masks, 9)).any()  # singles alone: as strong at most
+    assert np.array_equal(masks_to_candidates(masks, 9), singles.prune(inst.candidates))
+    # the dense rules (the path beyond 62 values) are the compiled singles, written as matrix products
+    dense, dense_dead = DenseGroups.of(layer.groups, 81, 9).prune(inst.candidates[None], max_iterations=100)
+    assert not dense_dead.any() and np.array_equal(dense[0], masks_to_candidates(masks, 9))
 
 
 def test_batched_prune_marks_contradictions_per_instance(sudoku):
