@@ -4,7 +4,9 @@
 processes and yields the results in the order of the items, with a
 bounded number in flight (memory stays bounded on a huge input, and the
 first results come early).  Workers ignore Ctrl-C, so the parent decides:
-it keeps what it has and terminates them.
+it keeps what it has and kills them.  It is not :class:`multiprocessing.Pool`:
+that pool's helper threads could leave its ``terminate`` waiting forever
+after a Ctrl-C; here the parent has no thread of its own in the pool.
 
 Workers start by ``fork`` on Linux (fast: the compiled kernels, and a model
 the parent loaded, come along) unless the parent has CUDA initialized (a
