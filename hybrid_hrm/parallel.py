@@ -111,8 +111,8 @@ def _serve(conn: Connection, others: list[Connection], initializer: Callable[...
            threads: int) -> None:
     """A worker's life: ``(fn, item)`` in, ``(True, fn(item))`` or ``(False, error)`` out, until ``None``.
 
-    ``others``: the parent's ends of the workers started before, which a fork inherits; closed, so that
-    each worker sees the end of its pipe when the parent dies.
+    ``others``: the parent's ends of this worker's pipe and of the workers' started before, which a
+    fork inherits; closed, so that each worker sees the end of its pipe when the parent dies.
     """
     for other in others:
         other.close()
@@ -140,9 +140,8 @@ def _send(conn: Connection, reply: tuple[bool, Any]) -> None:
     try:
         conn.send(reply)
     except Exception as exc:  # unpicklable result or error
-        ok, value = reply
-        conn.send((False, WorkerError(f"a worker's {'result' if ok else 'error'} could not be sent back: "
-                                      f"{type(exc).__name__}: {exc}; {value!r:.200}")))
+        what = "result" if reply[0] else f"error ({type(reply[1]).__name__}: {reply[1]})"
+        conn.send((False, WorkerError(f"a worker's {what} could not be sent back: {type(exc).__name__}: {exc}")))
 
 
 @dataclasses.dataclass
@@ -188,25 +187,28 @@ class OrderedPool:
         self.workers = workers
         context = pool_context()
         threads = threads_per_worker(workers)
+        self._workers: list[_Worker] = []  # every worker started, whatever it is doing
         self._idle: list[_Worker] = []
         self._busy: dict[Connection, _Worker] = {}
         self._calls = 0
         try:
             for _ in range(workers):
                 mine, theirs = context.Pipe()
-                others = [worker.conn for worker in self._idle]
+                others = [mine] + [worker.conn for worker in self._workers]
                 process = context.Process(target=_serve, args=(theirs, others, initializer, initargs, threads),
                                           daemon=True)
                 process.start()
                 theirs.close()
-                self._idle.append(_Worker(process, mine))
+                self._workers.append(_Worker(process, mine))
+                self._idle.append(self._workers[-1])
         except BaseException:
             self._kill()
             raise
 
     def imap(self, fn: Callable[[T], R], items: Iterable[T], window: int | None = None) -> Iterator[R]:
         """``fn(item)`` for each item, in order, with at most ``window`` (default: 2 a worker) taken and not
-        yet handed on (memory stays bounded).  A call left early leaves its replies to be dropped."""
+        yet handed on (memory stays bounded).  A call left early leaves its replies to be dropped, and
+        once a later call has started, resuming an earlier one is a ``RuntimeError``."""
         self._calls += 1
         call, window = self._calls, max(window or 2 * self.workers, 1)
         todo = _Items(enumerate(items))
@@ -224,36 +226,50 @@ class OrderedPool:
             if not ok:
                 raise value
             yield value
+            if self._calls != call:
+                raise RuntimeError("a later imap call on this pool has started; this call's results are dropped")
 
     def _give_out(self, fn: Callable[[T], R], todo: "_Items", call: int, room: int) -> int:
         """Send the next items to idle workers, at most ``room``; how many were sent."""
         sent = 0
         while self._idle and sent < room and not todo.empty():
             index, item = todo.take()
-            worker = self._idle.pop()
+            worker = self._idle[-1]
+            try:
+                worker.conn.send((fn, item))  # pickled whole before a byte is written
+            except OSError:
+                raise self._died(worker, f"before item {index}") from None
+            self._idle.pop()
             worker.task = (call, index)
-            worker.conn.send((fn, item))
             self._busy[worker.conn] = worker
             sent += 1
         return sent
 
     def _receive(self, done: dict[int, tuple[bool, Any]], call: int) -> None:
         """Wait for at least one busy worker's reply and file it under its item's index (if of this call)."""
+        if not self._busy:
+            raise WorkerError("no worker is working: the pool lost its workers")
         for conn in wait(list(self._busy)):
-            worker = self._busy.pop(conn)  # type: ignore[arg-type]
+            worker = self._busy[conn]  # type: ignore[index]
             that_call, index = worker.task  # type: ignore[misc]
             try:
                 reply = conn.recv()  # type: ignore[union-attr]
-            except EOFError:
-                worker.process.join(1.0)
-                raise WorkerError(f"a worker process died (exit code {worker.process.exitcode}) "
-                                  f"on item {index}") from None
+            except (EOFError, OSError):
+                raise self._died(worker, f"on item {index}") from None
+            except Exception as exc:  # read whole, but does not unpickle here (an error's own arguments)
+                reply = (False, WorkerError(f"a worker's reply could not be read: {type(exc).__name__}: {exc}"))
+            del self._busy[conn]  # type: ignore[arg-type]
+            self._idle.append(worker)
             if that_call == call:
                 done[index] = reply
-            self._idle.append(worker)
+
+    @staticmethod
+    def _died(worker: _Worker, when: str) -> WorkerError:
+        worker.process.join(1.0)
+        return WorkerError(f"a worker process died (exit code {worker.process.exitcode}) {when}")
 
     def _all(self) -> list[_Worker]:
-        return self._idle + list(self._busy.values())
+        return self._workers
 
     def _kill(self) -> None:
         for worker in self._all():

@@ -72,6 +72,53 @@ def test_a_worker_that_dies_is_a_typed_error_and_nothing_hangs():
     assert not any(worker.process.is_alive() for worker in pool._all())
 
 
+def _raises(*args) -> None:
+    raise RuntimeError("no start")
+
+
+def test_a_failing_initializer_an_unpicklable_task_and_interleaved_calls_are_errors_not_hangs():
+    with pytest.raises(WorkerError, match="died"):
+        with OrderedPool(2, _raises) as pool:
+            list(pool.imap(abs, range(4)))
+    with OrderedPool(2) as pool:
+        with pytest.raises(Exception, match="pickle|lambda"):
+            list(pool.imap(lambda x: x, [1, 2]))
+        assert list(pool.imap(abs, [-1, -2, -3])) == [1, 2, 3]  # no worker was lost
+        first = pool.imap(abs, [-1, -2, -3])
+        assert next(first) == 1
+        assert list(pool.imap(abs, [-4])) == [4]
+        with pytest.raises(RuntimeError, match="later imap call"):
+            next(first)
+
+
+def test_workers_leave_when_the_parent_is_killed(tmp_path):
+    script = ("import sys, time\n"
+              "from hybrid_hrm.parallel import OrderedPool\n"
+              "pool = OrderedPool(2)\n"
+              "print(' '.join(str(w.process.pid) for w in pool._all()), flush=True)\n"
+              "time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert len(pids) == 2
+    proc.kill()
+    proc.wait()
+
+    def running(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has left
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 20
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in pids if running(pid)]
+    for pid in left:  # no orphan outlives a failing test
+        os.kill(pid, signal.SIGKILL)
+    assert not left
+
+
 def test_leaving_the_pool_on_an_interrupt_kills_the_busy_workers():
     with pytest.raises(KeyboardInterrupt):
         with OrderedPool(2) as pool:
