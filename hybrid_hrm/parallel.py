@@ -268,25 +268,22 @@ class OrderedPool:
         worker.process.join(1.0)
         return WorkerError(f"a worker process died (exit code {worker.process.exitcode}) {when}")
 
-    def _all(self) -> list[_Worker]:
-        return self._workers
-
     def _kill(self) -> None:
-        for worker in self._all():
+        for worker in self._workers:
             if worker.process.is_alive():
                 worker.process.kill()
-        for worker in self._all():
+        for worker in self._workers:
             worker.process.join()
             worker.conn.close()
 
     def _close(self) -> None:
         """Let every worker finish and leave (busy ones cannot be: the items were all handed on)."""
-        for worker in self._all():
+        for worker in self._workers:
             try:
                 worker.conn.send(None)
             except OSError:  # already gone
                 pass
-        for worker in self._all():
+        for worker in self._workers:
             worker.process.join(5.0)
         self._kill()  # any that did not leave
 

@@ -248,11 +248,11 @@ class AllDifferentLayer(LayerDefaults, CompiledSearch):
             cand = cand[None]
         if self._arrays is not None and cand.shape[1:] == (self.num_variables, self.num_values):
             masks, ok = batch_kernels.propagate_many(candidate_mask_array(cand), self._arrays)
-            cand = ((masks[..., None] >> np.arange(self.num_values, dtype=np.int64)) & 1).astype(bool)
+            cand = masks_to_candidates(masks, self.num_values)
             dead = ~ok | ~cand.any(-1).all(-1)
             cand[dead] = False  # no solution: no value is left anywhere (the kernel stops at the contradiction)
-            return (cand[0], dead[:1]) if single_instance else (cand, dead)
-        cand, dead = self._dense.prune(cand, max_iterations)
+        else:
+            cand, dead = self._dense.prune(cand, max_iterations)
         return (cand[0], dead[:1]) if single_instance else (cand, dead)
 
     @staticmethod

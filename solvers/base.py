@@ -334,7 +334,7 @@ def mask_array(masks: Sequence[int]) -> np.ndarray:
 
 
 def masks_to_candidates(masks: Sequence[int], num_values: int) -> np.ndarray:
-    """List of bitmasks -> ``[V, K]`` boolean candidates.
+    """Bitmasks ``[..., V]`` (a list, or an array of any leading shape) -> ``[..., V, K]`` boolean candidates.
 
     >>> masks_to_candidates([5, 2], 3).astype(int).tolist()
     [[1, 0, 1], [0, 1, 0]]
@@ -343,7 +343,7 @@ def masks_to_candidates(masks: Sequence[int], num_values: int) -> np.ndarray:
         return np.array([[bool(m >> k & 1) for k in range(num_values)] for m in masks], dtype=bool).reshape(
             -1, num_values
         )
-    arr = np.asarray(masks, dtype=np.int64)[:, None]
+    arr = np.asarray(masks, dtype=np.int64)[..., None]
     return ((arr >> np.arange(num_values, dtype=np.int64)) & 1).astype(bool)
 
 

@@ -69,7 +69,7 @@ def test_a_worker_that_dies_is_a_typed_error_and_nothing_hangs():
         with OrderedPool(2) as pool:
             list(pool.imap(_dies_on_two, range(6)))
     assert time.monotonic() - start < 30
-    assert not any(worker.process.is_alive() for worker in pool._all())
+    assert not any(worker.process.is_alive() for worker in pool._workers)
 
 
 def _raises(*args) -> None:
@@ -95,7 +95,7 @@ def test_workers_leave_when_the_parent_is_killed(tmp_path):
     script = ("import sys, time\n"
               "from hybrid_hrm.parallel import OrderedPool\n"
               "pool = OrderedPool(2)\n"
-              "print(' '.join(str(w.process.pid) for w in pool._all()), flush=True)\n"
+              "print(' '.join(str(w.process.pid) for w in pool._workers), flush=True)\n"
               "time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     pids = [int(p) for p in proc.stdout.readline().split()]
@@ -124,7 +124,7 @@ def test_leaving_the_pool_on_an_interrupt_kills_the_busy_workers():
         with OrderedPool(2) as pool:
             for _ in pool.imap(time.sleep, [0.0] + [30.0] * 4):
                 raise KeyboardInterrupt
-    assert not any(worker.process.is_alive() for worker in pool._all())
+    assert not any(worker.process.is_alive() for worker in pool._workers)
 
 
 def test_worker_counts_and_pieces():
